@@ -1,0 +1,5 @@
+import sys
+
+from tfxkit.cli import main
+
+sys.exit(main())

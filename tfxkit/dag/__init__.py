@@ -1,0 +1,1 @@
+"""Spec -> TFX pipeline. `plan` is pure Python; `build` imports TFX."""

@@ -1,0 +1,59 @@
+"""AnomaliesGate: stops a run when ExampleValidator found anomalies.
+
+ExampleValidator records anomalies but lets the pipeline go on; a declarative
+pipeline whose data breaks its schema must not train on it. The gate reads
+the anomalies of every split and fails with a readable list, so Transform,
+Trainer and Pusher never run on bad data.
+"""
+
+from __future__ import annotations
+
+import os
+
+from tensorflow_metadata.proto.v0 import anomalies_pb2
+from tfx.dsl.component.experimental.annotations import InputArtifact
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types import artifact_utils
+from tfx.types.standard_artifacts import ExampleAnomalies
+
+ANOMALIES_FILE = "SchemaDiff.pb"
+
+
+class DataAnomaliesError(RuntimeError):
+    """The data does not match the schema; the message lists every anomaly."""
+
+
+def read_anomalies(artifact: ExampleAnomalies) -> dict[str, list[str]]:
+    """Per split, one readable line per anomalous feature ('feature: description')."""
+    found: dict[str, list[str]] = {}
+    for split in artifact_utils.decode_split_names(artifact.split_names):
+        path = os.path.join(artifact_utils.get_split_uri([artifact], split), ANOMALIES_FILE)
+        with open(path, "rb") as fh:
+            anomalies = anomalies_pb2.Anomalies.FromString(fh.read())
+        lines = [
+            f"{name}: {info.short_description} ({info.description})"
+            for name, info in sorted(anomalies.anomaly_info.items())
+        ]
+        if anomalies.HasField("dataset_anomaly_info"):
+            info = anomalies.dataset_anomaly_info
+            lines.append(f"<dataset>: {info.short_description} ({info.description})")
+        if lines:
+            found[split] = lines
+    return found
+
+
+def format_anomalies(found: dict[str, list[str]]) -> str:
+    """A message for people: one line per split and anomaly."""
+    count = sum(len(v) for v in found.values())
+    lines = [f"data validation failed: {count} anomal{'y' if count == 1 else 'ies'} against the schema"]
+    for split, items in found.items():
+        lines += [f"  [{split}] {item}" for item in items]
+    return "\n".join(lines)
+
+
+@component
+def AnomaliesGate(anomalies: InputArtifact[ExampleAnomalies]) -> None:  # noqa: N802 (TFX component name)
+    """Fail the run if any split has anomalies."""
+    found = read_anomalies(anomalies)
+    if found:
+        raise DataAnomaliesError(format_anomalies(found))

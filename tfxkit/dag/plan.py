@@ -1,0 +1,135 @@
+"""The DAG a spec turns into, as plain data.
+
+`plan_nodes` is the one place that decides which TFX components a spec gets and
+how they are wired. `tfxkit plan` prints it without importing TFX, and
+`tfxkit.dag.build` instantiates exactly these nodes, so what `plan` shows is
+what runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfxkit.spec.load import LoadedSpec
+from tfxkit.spec.paths import data_files, guess_format
+
+RESOLVER_ID = "latest_blessed_model_resolver"
+GATE_ID = "AnomaliesGate"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One pipeline node: its TFX id and class, wiring and the parameters that matter."""
+
+    id: str
+    component: str
+    inputs: dict[str, str] = field(default_factory=dict)  # input key -> "NodeId.output_key"
+    outputs: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()  # extra ordering edges with no artifact passed
+    params: dict[str, Any] = field(default_factory=dict)
+    cached: bool = True
+
+
+def data_format(loaded: LoadedSpec) -> str:
+    """csv or tfrecord: declared, or guessed from the data files."""
+    spec = loaded.spec
+    return spec.data.format or guess_format(data_files(loaded.resolve(spec.data.path))) or "csv"
+
+
+def plan_nodes(loaded: LoadedSpec) -> list[Node]:
+    """The nodes of the pipeline, in a valid execution order."""
+    spec = loaded.spec
+    cache = spec.pipeline.cache
+    fmt = data_format(loaded)
+    gen = "CsvExampleGen" if fmt == "csv" else "ImportExampleGen"
+    nodes = [
+        Node(
+            gen,
+            gen,
+            outputs=("examples",),
+            params={"input": loaded.resolve(spec.data.path), "split": spec.data.split.model_dump()},
+            cached=cache,
+        ),
+        Node("StatisticsGen", "StatisticsGen", {"examples": f"{gen}.examples"}, ("statistics",), cached=cache),
+    ]
+    if spec.schema_.file:
+        nodes.append(
+            Node(
+                "ImportSchemaGen",
+                "ImportSchemaGen",
+                outputs=("schema",),
+                params={"schema_file": loaded.resolve(spec.schema_.file)},
+                cached=cache,
+            )
+        )
+        schema = "ImportSchemaGen.schema"
+    else:
+        nodes.append(Node("SchemaGen", "SchemaGen", {"statistics": "StatisticsGen.statistics"}, ("schema",),
+                          cached=cache))
+        schema = "SchemaGen.schema"
+    nodes.append(
+        Node("ExampleValidator", "ExampleValidator", {"statistics": "StatisticsGen.statistics", "schema": schema},
+             ("anomalies",), cached=cache)
+    )
+    gate_after: tuple[str, ...] = ()
+    if spec.validation.gate:
+        nodes.append(Node(GATE_ID, "AnomaliesGate (tfxkit)", {"anomalies": "ExampleValidator.anomalies"},
+                          cached=cache))
+        gate_after = (GATE_ID,)
+    transform_params = (
+        {"module_file": loaded.resolve(spec.transform.module_file)}
+        if spec.transform.module_file
+        else {"features": {k: v.transform for k, v in spec.transform.features.items()}}
+    )
+    nodes += [
+        Node(
+            "Transform",
+            "Transform",
+            {"examples": f"{gen}.examples", "schema": schema},
+            ("transform_graph", "transformed_examples"),
+            after=gate_after,
+            params=transform_params,
+            cached=cache,
+        ),
+        Node(
+            "Trainer",
+            "Trainer",
+            {
+                "examples": "Transform.transformed_examples",
+                "transform_graph": "Transform.transform_graph",
+                "schema": schema,
+            },
+            ("model", "model_run"),
+            params={
+                "model": f"{spec.model.type} {spec.model.task} {spec.model.hidden_units}",
+                "epochs": spec.trainer.epochs,
+                "batch_size": spec.trainer.batch_size,
+                "optimizer": f"{spec.trainer.optimizer} lr={spec.trainer.learning_rate}",
+            },
+            cached=cache,
+        ),
+        Node(RESOLVER_ID, "Resolver (LatestBlessedModelStrategy)", outputs=("model", "model_blessing"),
+             cached=False),
+        Node(
+            "Evaluator",
+            "Evaluator",
+            {"examples": f"{gen}.examples", "model": "Trainer.model", "baseline_model": f"{RESOLVER_ID}.model"},
+            ("evaluation", "blessing"),
+            params={
+                "metrics": spec.metric_names(),
+                "thresholds": {k: v.model_dump(exclude_none=True) for k, v in spec.evaluation.thresholds.items()},
+                "slices": spec.evaluation.slices,
+            },
+            cached=cache,
+        ),
+        Node(
+            "Pusher",
+            "Pusher",
+            {"model": "Trainer.model", "model_blessing": "Evaluator.blessing"},
+            ("pushed_model",),
+            params={"destination": loaded.resolve(spec.push.destination)},
+            cached=cache,
+        ),
+    ]
+    return nodes

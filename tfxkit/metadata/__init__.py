@@ -1,0 +1,1 @@
+"""ML Metadata connections from the spec's metadata URL."""

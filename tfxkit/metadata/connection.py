@@ -1,0 +1,56 @@
+"""Turn a metadata URL into an MLMD ConnectionConfig and open stores.
+
+Imports only ml_metadata (no TensorFlow), so lineage commands stay quick.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+
+from tfxkit.spec.load import LoadedSpec
+from tfxkit.spec.metadata_url import MetadataUrl, parse_metadata_url
+
+
+def spec_connection_config(loaded: LoadedSpec) -> metadata_store_pb2.ConnectionConfig:
+    """The spec's metadata store; the embedded default is an SQLite file under the pipeline root."""
+    url = loaded.spec.pipeline.metadata
+    if url is None:
+        root = loaded.resolve(loaded.spec.pipeline.root)
+        return connection_config(MetadataUrl("sqlite", path=os.path.join(root, "metadata.sqlite")))
+    return connection_config(url, str(loaded.base_dir))
+
+
+def connection_config(url: str | MetadataUrl, base_dir: str = ".") -> metadata_store_pb2.ConnectionConfig:
+    """An MLMD ConnectionConfig for a metadata URL; relative SQLite paths resolve against base_dir."""
+    parsed = parse_metadata_url(url) if isinstance(url, str) else url
+    config = metadata_store_pb2.ConnectionConfig()
+    if parsed.scheme == "sqlite":
+        path = parsed.path if os.path.isabs(parsed.path) else os.path.join(base_dir, parsed.path)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        config.sqlite.filename_uri = os.path.abspath(path)
+        config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+    elif parsed.scheme == "mysql":
+        config.mysql.host = parsed.host
+        config.mysql.port = parsed.port
+        config.mysql.database = parsed.database
+        config.mysql.user = parsed.user
+        config.mysql.password = parsed.password
+    else:
+        config.postgresql.host = parsed.host
+        config.postgresql.port = str(parsed.port)
+        config.postgresql.dbname = parsed.database
+        config.postgresql.user = parsed.user
+        config.postgresql.password = parsed.password
+    return config
+
+
+def open_store(config: metadata_store_pb2.ConnectionConfig) -> metadata_store.MetadataStore:
+    """An MLMD store; raises ConnectionError with the redacted target when it cannot connect."""
+    try:
+        return metadata_store.MetadataStore(config)
+    except Exception as exc:  # MLMD raises its own status errors from C++
+        which = config.WhichOneof("config")
+        raise ConnectionError(f"cannot open the {which} metadata store: {str(exc).splitlines()[0]}") from exc

@@ -1,0 +1,74 @@
+"""Keras models built from the transformed feature spec and the spec's model section.
+
+Inputs are derived from what Transform produced, not from the spec: float
+features are fed as they are, integer ids are one-hot encoded with the bucket
+count Transform recorded. A custom preprocessing module therefore works with
+the generic Trainer as long as it names the label `<label>_xf`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tensorflow as tf
+import tensorflow_transform as tft
+import tf_keras as keras
+
+OPTIMIZERS = {
+    "adam": keras.optimizers.Adam,
+    "sgd": keras.optimizers.SGD,
+    "rmsprop": keras.optimizers.RMSprop,
+    "adagrad": keras.optimizers.Adagrad,
+    "adamw": keras.optimizers.AdamW,
+}
+
+
+def model_inputs(tft_output: tft.TFTransformOutput, label_key: str) -> tuple[dict, list]:
+    """Keras Inputs for every transformed feature but the label, and their encoded tensors."""
+    inputs, encoded = {}, []
+    for key, spec in sorted(tft_output.transformed_feature_spec().items()):
+        if key == label_key:
+            continue
+        if spec.dtype == tf.int64:
+            inp = keras.Input(shape=tuple(spec.shape), name=key, dtype=tf.int64)
+            depth = tft_output.num_buckets_for_transformed_feature(key)
+            encoded.append(keras.layers.CategoryEncoding(num_tokens=depth, output_mode="one_hot")(inp))
+        else:
+            inp = keras.Input(shape=tuple(spec.shape) or (1,), name=key, dtype=tf.float32)
+            encoded.append(inp if spec.shape else keras.layers.Reshape((1,))(inp))
+        inputs[key] = inp
+    return inputs, encoded
+
+
+def num_classes(tft_output: tft.TFTransformOutput, label_key: str, task: str) -> int:
+    """Output width: 1 for binary and regression, the label's bucket count for multiclass."""
+    if task != "multiclass":
+        return 1
+    return tft_output.num_buckets_for_transformed_feature(label_key)
+
+
+def build_model(tft_output: tft.TFTransformOutput, config: dict[str, Any]) -> keras.Model:
+    """A compiled DNN for the task in `config` (the Trainer's custom_config)."""
+    label_key = f"{config['label']}_xf"
+    task = config["task"]
+    model_cfg, train_cfg = config["model"], config["trainer"]
+    inputs, encoded = model_inputs(tft_output, label_key)
+    x = keras.layers.concatenate(encoded) if len(encoded) > 1 else encoded[0]
+    for units in model_cfg["hidden_units"]:
+        x = keras.layers.Dense(units, activation=model_cfg["activation"])(x)
+        if model_cfg["dropout"]:
+            x = keras.layers.Dropout(model_cfg["dropout"])(x)
+    width = num_classes(tft_output, label_key, task)
+    if task == "binary":
+        outputs = keras.layers.Dense(1, activation="sigmoid", name="outputs")(x)
+        loss, metrics = "binary_crossentropy", [keras.metrics.BinaryAccuracy(name="accuracy"), keras.metrics.AUC(name="auc")]
+    elif task == "multiclass":
+        outputs = keras.layers.Dense(width, activation="softmax", name="outputs")(x)
+        loss, metrics = "sparse_categorical_crossentropy", [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+    else:
+        outputs = keras.layers.Dense(1, name="outputs")(x)
+        loss, metrics = "mse", [keras.metrics.MeanAbsoluteError(name="mae")]
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    optimizer = OPTIMIZERS[train_cfg["optimizer"]](learning_rate=train_cfg["learning_rate"])
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    return model

@@ -1,0 +1,76 @@
+"""The Trainer component's run_fn: train the spec's model on Transform's output.
+
+Writes TensorBoard logs to the model_run output and saves a SavedModel with
+two signatures: `serving_default` (raw serialized tf.Examples in, predictions
+out, the transform graph inside) and `transform_features` (used by the
+Evaluator to get the transformed label).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tensorflow as tf
+import tensorflow_transform as tft
+import tf_keras as keras
+from absl import logging
+from tfx.components.trainer.fn_args_utils import DataAccessor, FnArgs
+from tfx_bsl.public import tfxio
+
+from tfxkit.modules.model_builder import build_model
+
+
+def make_dataset(
+    files: list[str], accessor: DataAccessor, tft_output: tft.TFTransformOutput, label_key: str,
+    batch_size: int, shuffle: bool,
+) -> tf.data.Dataset:
+    """One pass over transformed examples, batched, as (features, label)."""
+    return accessor.tf_dataset_factory(
+        files,
+        tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=label_key, num_epochs=1, shuffle=shuffle),
+        tft_output.transformed_metadata.schema,
+    ).prefetch(tf.data.AUTOTUNE)
+
+
+def serving_signatures(model: keras.Model, tft_output: tft.TFTransformOutput, label: str) -> dict[str, Any]:
+    """Signatures over raw serialized examples, applying the transform graph."""
+    model.tft_layer = tft_output.transform_features_layer()
+    raw_spec = tft_output.raw_feature_spec()
+    serving_spec = {k: v for k, v in raw_spec.items() if k != label}
+    feature_keys = [k for k in model.input_names]
+
+    @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.string, name="examples")])
+    def serve(serialized):
+        raw = tf.io.parse_example(serialized, serving_spec)
+        transformed = model.tft_layer(raw)
+        return {"outputs": model({k: transformed[k] for k in feature_keys})}
+
+    @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.string, name="examples")])
+    def transform_features(serialized):
+        raw = tf.io.parse_example(serialized, raw_spec)
+        return model.tft_layer(raw)
+
+    return {"serving_default": serve, "transform_features": transform_features}
+
+
+def run_fn(fn_args: FnArgs) -> None:
+    """TFX Trainer entry point."""
+    config = fn_args.custom_config
+    label_key = f"{config['label']}_xf"
+    batch_size = config["trainer"]["batch_size"]
+    tft_output = tft.TFTransformOutput(fn_args.transform_output)
+
+    train = make_dataset(fn_args.train_files, fn_args.data_accessor, tft_output, label_key, batch_size, True)
+    evaluation = make_dataset(fn_args.eval_files, fn_args.data_accessor, tft_output, label_key, batch_size, False)
+
+    model = build_model(tft_output, config)
+    model.summary(print_fn=logging.info)
+    model.fit(
+        train,
+        validation_data=evaluation,
+        epochs=config["trainer"]["epochs"],
+        callbacks=[keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir, update_freq="epoch")],
+        verbose=2,
+    )
+    signatures = serving_signatures(model, tft_output, config["label"])
+    model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)

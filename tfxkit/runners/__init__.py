@@ -1,0 +1,1 @@
+"""Run a spec: locally (LocalDagRunner) or on Apache Beam (BeamDagRunner)."""

@@ -1,0 +1,45 @@
+"""Read the Evaluator's output: overall metrics and which thresholds failed."""
+
+from __future__ import annotations
+
+import tensorflow_model_analysis as tfma
+
+
+def _metric_value(value) -> float | None:
+    if value.HasField("double_value"):
+        return value.double_value.value
+    return None
+
+
+def overall_metrics(evaluation_uri: str) -> dict[str, float]:
+    """Candidate-model metrics on the whole eval split (no slice, no baseline diffs)."""
+    out: dict[str, float] = {}
+    for per_slice in tfma.load_metrics(evaluation_uri):
+        if per_slice.slice_key.single_slice_keys:
+            continue
+        for kv in per_slice.metric_keys_and_values:
+            if kv.key.is_diff or (kv.key.model_name and kv.key.model_name != "candidate"):
+                continue
+            value = _metric_value(kv.value)
+            if value is not None:
+                out[kv.key.name] = value
+    return out
+
+
+def threshold_failures(evaluation_uri: str) -> list[str]:
+    """One line per failed threshold: metric, slice, value and the bound it missed."""
+    result = tfma.load_validation_result(evaluation_uri)
+    lines = []
+    for per_slice in result.metric_validations_per_slice:
+        where = ", ".join(f"{k.column}={k.bytes_value.decode() or k.int64_value or k.float_value}"
+                          for k in per_slice.slice_key.single_slice_keys) or "all data"
+        for failure in per_slice.failures:
+            key = failure.metric_key
+            kind = "change vs baseline" if key.is_diff else "value"
+            value = _metric_value(failure.metric_value)
+            shown = f"{value:.4f}" if value is not None else "?"
+            bound = str(failure.metric_threshold).replace("\n", " ").strip()
+            lines.append(f"{key.name} {kind} {shown} on {where} misses threshold {{{bound}}}")
+    if result.missing_thresholds:
+        lines.append(f"{len(result.missing_thresholds)} threshold(s) had no metric")
+    return lines

@@ -1,0 +1,103 @@
+"""Checks that need the file system: files exist, columns exist, metrics fit the task.
+
+Each check yields (key path, message, at_key); the loader turns the path into
+a file position. `at_key` points the error at the key (a name that is wrong)
+rather than at its value.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import os
+import re
+from typing import TYPE_CHECKING, Iterator
+
+from tfxkit.spec.models import METRICS
+from tfxkit.spec.paths import data_files, guess_format, resolve_path
+
+if TYPE_CHECKING:
+    from tfxkit.spec.load import LoadedSpec
+
+Problem = tuple[tuple, str, bool]
+_SCHEMA_FEATURE = re.compile(r'^\s*feature\s*\{\s*(?:\n\s*)?name:\s*"([^"]+)"', re.MULTILINE)
+
+
+def check_spec(loaded: "LoadedSpec") -> list[Problem]:
+    """Every problem in a model-valid spec that only the outside world reveals."""
+    return list(_check(loaded))
+
+
+def _check(loaded: "LoadedSpec") -> Iterator[Problem]:
+    spec = loaded.spec
+    base = loaded.base_dir
+
+    columns: list[str] | None = None
+    try:
+        resolved = resolve_path(spec.data.path, base)
+    except FileNotFoundError as exc:
+        yield ("data", "path"), f"{exc} (expected pkg://<installed package>/<path>)", False
+        resolved = None
+    if resolved is not None:
+        files = data_files(resolved)
+        if not files:
+            yield ("data", "path"), f"no data files at '{resolved}' (expected a file, a folder or a glob)", False
+        else:
+            fmt = spec.data.format or guess_format(files)
+            if fmt is None:
+                yield ("data", "path"), "cannot tell the data format from the file name (expected data.format: " \
+                    "csv or tfrecord)", False
+            elif fmt == "csv":
+                columns = _csv_header(files[0])
+                if not columns:
+                    yield ("data", "path"), f"'{files[0]}' has no header row (expected column names)", False
+
+    schema_columns = None
+    if spec.schema_.file:
+        schema_path = resolve_path(spec.schema_.file, base)
+        if not os.path.isfile(schema_path):
+            yield ("schema", "file"), f"file not found: '{schema_path}' (expected a schema.pbtxt)", False
+        else:
+            schema_columns = _SCHEMA_FEATURE.findall(open(schema_path, encoding="utf-8").read())
+            if columns is None:
+                columns = schema_columns
+
+    if spec.transform.module_file:
+        module_path = resolve_path(spec.transform.module_file, base)
+        if not os.path.isfile(module_path):
+            yield ("transform", "module_file"), f"file not found: '{module_path}' (expected a Python file)", False
+
+    if columns is not None:
+        yield from _unknown_column(("data", "label"), spec.data.label, columns, at_key=False)
+        for name in spec.transform.features:
+            yield from _unknown_column(("transform", "features", name), name, columns, at_key=True)
+        for i, name in enumerate(spec.evaluation.slices):
+            yield from _unknown_column(("evaluation", "slices", i), name, columns, at_key=False)
+    if spec.data.label in spec.transform.features:
+        yield ("transform", "features", spec.data.label), "the label cannot be a model input " \
+            "(expected feature columns only; the label is encoded automatically)", True
+
+    task = spec.model.task
+    allowed = METRICS[task]
+    for i, name in enumerate(spec.evaluation.metrics or []):
+        if name not in allowed:
+            yield ("evaluation", "metrics", i), _bad_metric(name, task), False
+    for name in spec.evaluation.thresholds:
+        if name not in allowed:
+            yield ("evaluation", "thresholds", name), _bad_metric(name, task), True
+
+
+def _bad_metric(name: str, task: str) -> str:
+    return f"unknown metric '{name}' for a {task} model (expected one of: {', '.join(METRICS[task])})"
+
+
+def _unknown_column(path: tuple, name: str, columns: list[str], at_key: bool) -> Iterator[Problem]:
+    if name not in columns:
+        close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(columns)}"
+        yield path, f"no column '{name}' in the data ({hint})", at_key
+
+
+def _csv_header(path: str) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh), [])

@@ -1,0 +1,45 @@
+"""Spec problems as compiler-style one-line messages.
+
+Every problem a user can make in a spec is reported as
+`file:line:col: key.path: what is wrong (expected ...)`, all of them in one pass,
+so a user fixes a file in one edit instead of one run per typo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SpecError:
+    """One problem at one place in a spec file."""
+
+    file: str
+    line: int
+    col: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class SpecErrors(Exception):
+    """All problems found in a spec file; str() gives one line per problem."""
+
+    def __init__(self, errors: list[SpecError], source_lines: list[str] | None = None):
+        self.errors = sorted(errors, key=lambda e: (e.line, e.col, e.path))
+        self.source_lines = source_lines or []
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+    def render(self, show_source: bool = True) -> str:
+        """The messages, each optionally followed by its source line and a caret."""
+        out = []
+        for err in self.errors:
+            out.append(str(err))
+            if show_source and 0 < err.line <= len(self.source_lines):
+                src = self.source_lines[err.line - 1].rstrip("\n")
+                out.append(f"    {src}")
+                out.append("    " + " " * (err.col - 1) + "^")
+        return "\n".join(out)

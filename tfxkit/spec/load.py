@@ -1,0 +1,205 @@
+"""Load a spec file: parse YAML, validate against the models, check the world.
+
+`load_spec` either returns a fully checked `LoadedSpec` or raises `SpecErrors`
+holding every problem found, each pinned to a file position.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from tfxkit.spec.checks import check_spec
+from tfxkit.spec.errors import SpecError, SpecErrors
+from tfxkit.spec.models import PipelineSpec
+from tfxkit.spec.yaml_positions import Positions, YamlProblem, parse_with_positions
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated spec plus what the runners need to know about its file."""
+
+    spec: PipelineSpec
+    file: Path
+    positions: Positions
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the spec are relative to the folder holding it."""
+        return self.file.parent
+
+    def resolve(self, path: str) -> str:
+        """An absolute path for a spec path (pkg:// and URLs handled by `paths`)."""
+        from tfxkit.spec.paths import resolve_path
+
+        return resolve_path(path, self.base_dir)
+
+    def resolved_json(self) -> str:
+        """The spec with defaults filled in, as canonical JSON (recorded in MLMD)."""
+        return json.dumps(self.spec.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+
+    def spec_hash(self) -> str:
+        """Content hash of the resolved spec: equal specs give equal hashes."""
+        return hashlib.sha256(self.resolved_json().encode()).hexdigest()[:16]
+
+
+def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) -> LoadedSpec:
+    """Load, validate and check a spec file; raise SpecErrors listing every problem.
+
+    `overrides` maps dotted key paths (e.g. "pipeline.root") to values applied
+    after parsing, so CLI flags and tests can redirect a pipeline without
+    editing its file.
+    """
+    path = Path(file)
+    display = str(file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecErrors([SpecError(display, 1, 1, "", "spec file not found")]) from None
+    except (IsADirectoryError, UnicodeDecodeError) as exc:
+        raise SpecErrors([SpecError(display, 1, 1, "", f"cannot read spec file ({exc.__class__.__name__})")]) from None
+    lines = text.splitlines()
+    try:
+        data, positions = parse_with_positions(text)
+    except YamlProblem as exc:
+        raise SpecErrors([SpecError(display, exc.line, exc.col, "", exc.message)], lines) from None
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise SpecErrors([SpecError(display, 1, 1, "", f"expected a mapping of sections, found {found}")], lines)
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value)
+
+    try:
+        spec = PipelineSpec.model_validate(data)
+    except ValidationError as exc:
+        errors = [_from_pydantic(err, display, positions, data) for err in exc.errors()]
+        raise SpecErrors(_dedupe(errors), lines) from None
+
+    loaded = LoadedSpec(spec=spec, file=path.resolve(), positions=positions)
+    problems = [
+        SpecError(display, *positions.of_value(p) if not key else positions.of_key(p), _dotted(p), msg)
+        for p, msg, key in check_spec(loaded)
+    ]
+    if problems:
+        raise SpecErrors(_dedupe(problems), lines)
+    return loaded
+
+
+def _set_dotted(data: dict, dotted: str, value: Any) -> None:
+    node = data
+    *parents, last = dotted.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+
+
+def _dotted(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _dedupe(errors: list[SpecError]) -> list[SpecError]:
+    seen, out = set(), []
+    for err in errors:
+        if str(err) not in seen:
+            seen.add(str(err))
+            out.append(err)
+    return out
+
+
+def _value_at(data: Any, loc: tuple) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _from_pydantic(err: dict, file: str, positions: Positions, data: dict) -> SpecError:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    ctx = err.get("ctx", {})
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(allowed)}"
+        return SpecError(file, *positions.of_key(loc), _dotted(loc), f"unknown key ({hint})")
+    if kind == "missing":
+        return SpecError(file, *positions.of_key(loc[:-1]), _dotted(loc), "missing required key")
+    line, col = positions.of_value(loc)
+    got = _value_at(data, loc)
+    shown = repr(got) if not isinstance(got, (dict, list)) else f"a {'mapping' if isinstance(got, dict) else 'list'}"
+    messages = {
+        "literal_error": lambda: f"{shown} is not allowed (expected {ctx.get('expected')})",
+        "int_type": lambda: f"expected an integer, got {shown}",
+        "int_parsing": lambda: f"expected an integer, got {shown}",
+        "int_from_float": lambda: f"expected an integer, got {shown}",
+        "float_type": lambda: f"expected a number, got {shown}",
+        "float_parsing": lambda: f"expected a number, got {shown}",
+        "bool_type": lambda: f"expected true or false, got {shown}",
+        "bool_parsing": lambda: f"expected true or false, got {shown}",
+        "string_type": lambda: f"expected a string, got {shown}",
+        "list_type": lambda: f"expected a list, got {shown}",
+        "dict_type": lambda: f"expected a mapping, got {shown}",
+        "model_type": lambda: f"expected a mapping, got {shown}",
+        "model_attributes_type": lambda: f"expected a mapping, got {shown}",
+        "greater_than_equal": lambda: f"{shown} is too small (expected >= {ctx.get('ge')})",
+        "greater_than": lambda: f"{shown} is too small (expected > {ctx.get('gt')})",
+        "less_than_equal": lambda: f"{shown} is too large (expected <= {ctx.get('le')})",
+        "less_than": lambda: f"{shown} is too large (expected < {ctx.get('lt')})",
+        "too_short": lambda: f"too few items (expected at least {ctx.get('min_length')})",
+        "string_pattern_mismatch": lambda: f"{shown} is not a valid name (expected letters, digits, '_' or '-', "
+        "starting with a letter)",
+        "value_error": lambda: str(ctx.get("error", err["msg"])),
+    }
+    make = messages.get(kind)
+    message = make() if make else f"{err['msg']} (got {shown})"
+    return SpecError(file, line, col, _dotted(loc), message)
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Keys the model at `loc` accepts (by alias), for did-you-mean hints."""
+    model: Any = PipelineSpec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = next(
+                (f for name, f in model.model_fields.items() if (f.alias or name) == part or name == part), None
+            )
+            if field is None:
+                return []
+            model = field.annotation
+        elif typing.get_origin(model) is dict:
+            model = typing.get_args(model)[1]
+        else:
+            return []
+        model = _unwrap(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [f.alias or name for name, f in model.model_fields.items()]
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Optional[X] -> X, list[X] -> X (dicts are unwrapped by the caller)."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return _unwrap(args[0])
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        return models[0] if models else annotation
+    if origin is list:
+        return _unwrap(typing.get_args(annotation)[0])
+    return annotation

@@ -1,0 +1,240 @@
+"""Pydantic models of the pipeline spec (version 1).
+
+The models are the single source of truth for what a spec may say: they forbid
+unknown keys (so a typo is an error, not a silently ignored setting), carry the
+defaults, and generate the JSON Schema that editors use. Checks that need the
+file system (does the data exist, which columns does it have) live in
+`tfxkit.spec.checks`, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tfxkit.spec.metadata_url import parse_metadata_url
+
+TASKS = ("binary", "multiclass", "regression")
+
+# Friendly metric names -> TFMA / Keras metric class, per task. A name that is not
+# valid for the declared task is a spec error, caught before anything runs.
+METRICS: dict[str, dict[str, str]] = {
+    "binary": {
+        "accuracy": "BinaryAccuracy",
+        "auc": "AUC",
+        "precision": "Precision",
+        "recall": "Recall",
+        "loss": "BinaryCrossentropy",
+        "example_count": "ExampleCount",
+    },
+    "multiclass": {
+        "accuracy": "SparseCategoricalAccuracy",
+        "loss": "SparseCategoricalCrossentropy",
+        "example_count": "ExampleCount",
+    },
+    "regression": {
+        "mse": "MeanSquaredError",
+        "mae": "MeanAbsoluteError",
+        "rmse": "RootMeanSquaredError",
+        "example_count": "ExampleCount",
+    },
+}
+LOWER_IS_BETTER = {"loss", "mse", "mae", "rmse"}
+DEFAULT_METRICS = {
+    "binary": ["accuracy", "auc"],
+    "multiclass": ["accuracy"],
+    "regression": ["mse", "mae"],
+}
+
+FEATURE_TRANSFORMS = ("zscore", "scale_0_1", "vocabulary", "bucketize", "hash", "passthrough")
+
+
+class Strict(BaseModel):
+    """Base for every spec section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class PipelineSection(Strict):
+    """Identity of the pipeline and where its state lives."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,62}$", description="Pipeline name (MLMD context).")
+    root: str = Field(description="Folder for artifacts; relative paths are relative to the spec file.")
+    metadata: Optional[str] = Field(
+        default=None,
+        description="ML Metadata URL: sqlite:///path, mysql://user:pw@host:port/db or "
+        "postgresql://user:pw@host:port/db. Default: sqlite under the pipeline root.",
+    )
+    cache: bool = Field(default=True, description="Reuse results of unchanged components.")
+    beam_args: list[str] = Field(default_factory=list, description="Extra Apache Beam pipeline options.")
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_url(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None:
+            parse_metadata_url(value)
+        return value
+
+
+class SplitSection(Strict):
+    """Train/eval split by hash buckets (deterministic across runs)."""
+
+    train: int = Field(default=2, ge=1, le=100)
+    eval: int = Field(default=1, ge=1, le=100)
+
+
+class DataSection(Strict):
+    """Where the examples come from."""
+
+    path: str = Field(
+        description="A file, folder or glob; 'pkg://package/relative/path' names data shipped in "
+        "an installed Python package."
+    )
+    format: Optional[Literal["csv", "tfrecord"]] = Field(default=None, description="Default: from the file extension.")
+    label: str = Field(description="Label column.")
+    split: SplitSection = Field(default_factory=SplitSection)
+
+
+class SchemaSection(Strict):
+    """Inferred by SchemaGen unless a curated schema file is given (ImportSchemaGen)."""
+
+    file: Optional[str] = Field(default=None, description="Curated schema.pbtxt; omit to infer.")
+
+
+class ValidationSection(Strict):
+    """ExampleValidator runs on every run; as a gate, anomalies stop the run."""
+
+    gate: bool = Field(default=True, description="Stop before Transform when anomalies are found.")
+
+
+class FeatureTransform(Strict):
+    """How one raw column becomes a model input."""
+
+    transform: Literal["zscore", "scale_0_1", "vocabulary", "bucketize", "hash", "passthrough"]
+    fill_value: Optional[Union[float, int, str]] = Field(
+        default=None, description="Value for missing entries (default 0 for numbers, '' for strings)."
+    )
+    top_k: Optional[int] = Field(default=None, ge=1, description="vocabulary: keep the k most frequent values.")
+    num_oov_buckets: int = Field(default=1, ge=0, description="vocabulary: buckets for unseen values.")
+    num_buckets: Optional[int] = Field(default=None, ge=2, description="bucketize and hash: number of buckets.")
+
+    @model_validator(mode="after")
+    def _options_fit_transform(self) -> "FeatureTransform":
+        if self.transform in ("bucketize", "hash") and self.num_buckets is None:
+            raise ValueError(f"'{self.transform}' needs num_buckets (expected an integer >= 2)")
+        if self.transform not in ("bucketize", "hash") and self.num_buckets is not None:
+            raise ValueError(f"num_buckets does not apply to '{self.transform}' (only bucketize and hash)")
+        if self.transform != "vocabulary" and self.top_k is not None:
+            raise ValueError(f"top_k does not apply to '{self.transform}' (only vocabulary)")
+        return self
+
+
+class TransformSection(Strict):
+    """Per-feature transforms, generated as a tf.Transform preprocessing_fn, or a module file."""
+
+    features: dict[str, FeatureTransform] = Field(
+        default_factory=dict,
+        description="column -> transform name, or a mapping with 'transform' and its options.",
+    )
+    module_file: Optional[str] = Field(
+        default=None,
+        description="Python file defining preprocessing_fn(inputs) for full control; its outputs "
+        "must include '<label>_xf'.",
+    )
+
+    @field_validator("features", mode="before")
+    @classmethod
+    def _short_form(cls, value):
+        if isinstance(value, dict):
+            return {k: ({"transform": v} if isinstance(v, str) else v) for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "TransformSection":
+        if bool(self.features) == bool(self.module_file):
+            raise ValueError("give either 'features' or 'module_file' (expected exactly one)")
+        return self
+
+
+class ModelSection(Strict):
+    """The Keras model the generic Trainer builds."""
+
+    type: Literal["dnn"] = "dnn"
+    task: Literal["binary", "multiclass", "regression"]
+    hidden_units: list[int] = Field(default_factory=lambda: [64, 32], min_length=1)
+    activation: Literal["relu", "tanh", "gelu", "elu", "selu", "sigmoid", "swish"] = "relu"
+    dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
+
+    @field_validator("hidden_units")
+    @classmethod
+    def _positive_units(cls, value: list[int]) -> list[int]:
+        if any(u < 1 for u in value):
+            raise ValueError("every layer needs at least 1 unit (expected positive integers)")
+        return value
+
+
+class TrainerSection(Strict):
+    """Training loop basics."""
+
+    epochs: int = Field(default=10, ge=1, le=100_000)
+    batch_size: int = Field(default=32, ge=1, le=1_000_000)
+    optimizer: Literal["adam", "sgd", "rmsprop", "adagrad", "adamw"] = "adam"
+    learning_rate: float = Field(default=0.001, gt=0.0, le=10.0)
+
+
+class ThresholdSection(Strict):
+    """A quality gate on one metric: absolute bounds and change against the baseline."""
+
+    lower_bound: Optional[float] = None
+    upper_bound: Optional[float] = None
+    min_improvement: Optional[float] = Field(
+        default=None,
+        description="How much better than the latest blessed model the candidate must be "
+        "(negative: how much worse it may be). Ignored on the first run, when there is no baseline.",
+    )
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> "ThresholdSection":
+        if self.lower_bound is None and self.upper_bound is None and self.min_improvement is None:
+            raise ValueError("empty threshold (expected lower_bound, upper_bound or min_improvement)")
+        if self.lower_bound is not None and self.upper_bound is not None and self.lower_bound > self.upper_bound:
+            raise ValueError(f"lower_bound {self.lower_bound} is above upper_bound {self.upper_bound}")
+        return self
+
+
+class EvaluationSection(Strict):
+    """TFMA metrics and the thresholds that decide whether a model is blessed."""
+
+    metrics: Optional[list[str]] = Field(default=None, description="Default depends on model.task.")
+    thresholds: dict[str, ThresholdSection] = Field(default_factory=dict)
+    slices: list[str] = Field(default_factory=list, description="Columns to slice metrics by.")
+
+
+class PushSection(Strict):
+    """Where blessed models go."""
+
+    destination: str = Field(description="Folder the Pusher copies blessed models into.")
+
+
+class PipelineSpec(Strict):
+    """A whole tfxkit pipeline (spec version 1)."""
+
+    version: Literal[1] = 1
+    pipeline: PipelineSection
+    data: DataSection
+    schema_: SchemaSection = Field(default_factory=SchemaSection, alias="schema")
+    validation: ValidationSection = Field(default_factory=ValidationSection)
+    transform: TransformSection
+    model: ModelSection
+    trainer: TrainerSection = Field(default_factory=TrainerSection)
+    evaluation: EvaluationSection = Field(default_factory=EvaluationSection)
+    push: PushSection
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True)
+
+    def metric_names(self) -> list[str]:
+        """The metrics to compute: declared ones, plus every metric a threshold names."""
+        names = list(self.evaluation.metrics or DEFAULT_METRICS[self.model.task])
+        names += [m for m in self.evaluation.thresholds if m not in names]
+        return names
