@@ -6,7 +6,6 @@ the anomalies of every split and fails with a readable list, so Transform,
 Trainer and Pusher never run on bad data.
 """
 
-from __future__ import annotations
 
 import os
 
@@ -23,7 +22,7 @@ class DataAnomaliesError(RuntimeError):
     """The data does not match the schema; the message lists every anomaly."""
 
 
-def read_anomalies(artifact: ExampleAnomalies) -> dict[str, list[str]]:
+def read_anomalies(artifact: ExampleAnomalies) -> "dict[str, list[str]]":
     """Per split, one readable line per anomalous feature ('feature: description')."""
     found: dict[str, list[str]] = {}
     for split in artifact_utils.decode_split_names(artifact.split_names):

@@ -32,6 +32,7 @@ from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
 from tfx.types import Channel, standard_artifacts
 
 from tfxkit.dag.anomalies_gate import AnomaliesGate
+from tfxkit.dag.staging import content_addressed_copy
 from tfxkit.dag.plan import RESOLVER_ID, data_format, plan_nodes
 from tfxkit.metadata.connection import spec_connection_config
 from tfxkit.spec.load import LoadedSpec
@@ -144,7 +145,8 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None) -> tf
     stats = StatisticsGen(examples=examples)
     built[stats.id] = stats
     if spec.schema_.file:
-        schema_gen = ImportSchemaGen(schema_file=loaded.resolve(spec.schema_.file))
+        schema_file = content_addressed_copy(loaded.resolve(spec.schema_.file), loaded.resolve(spec.pipeline.root))
+        schema_gen = ImportSchemaGen(schema_file=schema_file)
     else:
         schema_gen = SchemaGen(statistics=stats.outputs["statistics"], infer_feature_shape=True)
     built[schema_gen.id] = schema_gen

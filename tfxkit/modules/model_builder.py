@@ -14,6 +14,8 @@ import tensorflow as tf
 import tensorflow_transform as tft
 import tf_keras as keras
 
+from tfxkit.modules.preprocessing import LABEL_VOCABULARY
+
 OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
     "sgd": keras.optimizers.SGD,
@@ -41,9 +43,15 @@ def model_inputs(tft_output: tft.TFTransformOutput, label_key: str) -> tuple[dic
 
 
 def num_classes(tft_output: tft.TFTransformOutput, label_key: str, task: str) -> int:
-    """Output width: 1 for binary and regression, the label's bucket count for multiclass."""
+    """Output width: 1 for binary and regression, the number of classes for multiclass.
+
+    String labels went through the label vocabulary (its size is the class
+    count); integer labels carry their range in the transformed schema.
+    """
     if task != "multiclass":
         return 1
+    if tft_output.vocabulary_file_by_name(LABEL_VOCABULARY):
+        return tft_output.vocabulary_size_by_name(LABEL_VOCABULARY)
     return tft_output.num_buckets_for_transformed_feature(label_key)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -39,14 +40,18 @@ class RunReport:
     seconds: float = 0.0
 
 
-def prepare_process() -> None:
+def prepare_process(verbose: bool = False) -> None:
     """Quiet TensorFlow's C++ logs and pin tf.keras to Keras 2 before TensorFlow loads.
 
     tensorflow_transform sets TF_USE_LEGACY_KERAS=1 when it is imported, so
     what tf.keras means would otherwise depend on import order.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if verbose else "3")
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    if not verbose:
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=UserWarning)
 
 
 def _log_to_file(path: str, handler: ProgressHandler, verbose: bool) -> list[tuple[logging.Logger, logging.Handler]]:
@@ -76,7 +81,7 @@ def run_spec(
     verbose: bool = False,
 ) -> RunReport:
     """Build the spec's pipeline, run it, and report the outcome from MLMD."""
-    prepare_process()
+    prepare_process(verbose)
     started = time.monotonic()
     spec = loaded.spec
     root = loaded.resolve(spec.pipeline.root)
@@ -102,16 +107,17 @@ def run_spec(
             LocalDagRunner().run(tfx_pipeline)
     except Exception as exc:  # the report says which component failed and why
         error, exc_type = str(exc).strip() or type(exc).__name__, type(exc).__name__
+        logging.getLogger("tfxkit").exception("run failed")
+    try:
+        store = open_store(config)
+        run_id = latest_run_id(store, spec.pipeline.name, exclude=before)
+        report = RunReport(run_id=run_id, ok=error is None, error=error, log_file=log_file)
+        if run_id:
+            record_spec(store, run_id, loaded.resolved_json(), loaded.spec_hash())
+            report.nodes = node_runs(store, spec.pipeline.name, run_id)
     finally:
         for logger, h in handlers:
             logger.removeHandler(h)
-
-    store = open_store(config)
-    run_id = latest_run_id(store, spec.pipeline.name, exclude=before)
-    report = RunReport(run_id=run_id, ok=error is None, error=error, log_file=log_file)
-    if run_id:
-        record_spec(store, run_id, loaded.resolved_json(), loaded.spec_hash())
-        report.nodes = node_runs(store, spec.pipeline.name, run_id)
     if error:
         report.failed_node = progress.current or next(
             (n for n, r in report.nodes.items() if r.state == "FAILED"), None

@@ -6,10 +6,12 @@ holding every problem found, each pinned to a file position.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import json
 import os
+import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,16 +83,45 @@ def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) 
         spec = PipelineSpec.model_validate(data)
     except ValidationError as exc:
         errors = [_from_pydantic(err, display, positions, data) for err in exc.errors()]
-        raise SpecErrors(_dedupe(errors), lines) from None
+        errors += _check_rest(exc, data, path, positions, display)
+        raise SpecErrors(_merge_alternatives(_dedupe(errors)), lines) from None
 
     loaded = LoadedSpec(spec=spec, file=path.resolve(), positions=positions)
-    problems = [
-        SpecError(display, *positions.of_value(p) if not key else positions.of_key(p), _dotted(p), msg)
-        for p, msg, key in check_spec(loaded)
-    ]
+    problems = _checked(loaded, display)
     if problems:
         raise SpecErrors(_dedupe(problems), lines)
     return loaded
+
+
+def _checked(loaded: LoadedSpec, display: str) -> list[SpecError]:
+    positions = loaded.positions
+    return [
+        SpecError(display, *positions.of_value(p) if not key else positions.of_key(p), _dotted(p), msg)
+        for p, msg, key in check_spec(loaded)
+    ]
+
+
+def _check_rest(exc: ValidationError, data: dict, path: Path, positions: Positions, display: str) -> list[SpecError]:
+    """The file-system checks for a spec that failed validation, so that one pass reports a typo
+    in one section and a wrong column in another: drop every invalid part (defaults apply) and,
+    if what is left validates, check it. Nothing when a required key is missing or wrong."""
+    rest = copy.deepcopy(data)
+    for err in exc.errors():
+        if err["type"] == "missing":
+            return []
+        target = _written(data, tuple(err["loc"]))
+        while target and isinstance(target[-1], int):  # drop a whole list, so indices stay true
+            target = target[:-1]
+        if not target:
+            return []
+        node = _value_at(rest, target[:-1])
+        if isinstance(node, dict):
+            node.pop(target[-1], None)
+    try:
+        spec = PipelineSpec.model_validate(rest)
+    except ValidationError:
+        return []
+    return _checked(LoadedSpec(spec=spec, file=path.resolve(), positions=positions), display)
 
 
 def _set_dotted(data: dict, dotted: str, value: Any) -> None:
@@ -117,6 +148,43 @@ def _dedupe(errors: list[SpecError]) -> list[SpecError]:
     return out
 
 
+_EXPECTED = re.compile(r"^expected (.+), got (.+)$")
+
+
+def _merge_alternatives(errors: list[SpecError]) -> list[SpecError]:
+    """One error per place for a value that fits no member of a union (e.g. fill_value: [1]):
+    'expected a number, got a list' + 'expected a string, got a list' -> 'expected a number or a string, ...'."""
+    groups: dict[tuple, list[SpecError]] = {}
+    for err in errors:
+        match = _EXPECTED.match(err.message)
+        key = (err.file, err.line, err.col, err.path, match.group(2)) if match else (id(err),)
+        groups.setdefault(key, []).append(err)
+    out = []
+    for group in groups.values():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        wanted = [_EXPECTED.match(e.message).group(1) for e in group]
+        joined = ", ".join(wanted[:-1]) + " or " + wanted[-1]
+        out.append(SpecError(group[0].file, group[0].line, group[0].col, group[0].path,
+                             f"expected {joined}, got {_EXPECTED.match(group[0].message).group(2)}"))
+    return out
+
+
+def _written(data: Any, loc: tuple) -> tuple:
+    """The longest prefix of `loc` that the spec actually contains: drops the parts pydantic adds
+    that the user never wrote (union member tags like 'float', the 'transform' key of a
+    short-form feature such as `fare: zscroe`)."""
+    for i, part in enumerate(loc):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return loc[:i]
+    return loc
+
+
 def _value_at(data: Any, loc: tuple) -> Any:
     for part in loc:
         try:
@@ -137,6 +205,7 @@ def _from_pydantic(err: dict, file: str, positions: Positions, data: dict) -> Sp
         return SpecError(file, *positions.of_key(loc), _dotted(loc), f"unknown key ({hint})")
     if kind == "missing":
         return SpecError(file, *positions.of_key(loc[:-1]), _dotted(loc), "missing required key")
+    loc = _written(data, loc)
     line, col = positions.of_value(loc)
     got = _value_at(data, loc)
     shown = repr(got) if not isinstance(got, (dict, list)) else f"a {'mapping' if isinstance(got, dict) else 'list'}"

@@ -61,7 +61,15 @@ def parse_with_positions(text: str) -> tuple[Any, Positions]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise YamlProblem(line, col, f"invalid YAML: {exc.problem or exc}") from None
+        message = f"invalid YAML: {exc.problem or exc}"
+        start = exc.context_mark
+        if (start and exc.problem_mark and start.line < exc.problem_mark.line and exc.context
+                and exc.context.startswith(("while scanning a quoted scalar", "while parsing a flow"))):
+            # An unclosed quote or bracket is noticed lines later (often at the end of the
+            # file); point at where it opens, which is where the mistake is.
+            message += f" at line {line}, column {col} ({exc.context} that starts here)"
+            line, col = start.line + 1, start.column + 1
+        raise YamlProblem(line, col, message) from None
     positions = Positions()
     if node is None:
         return None, positions
