@@ -174,9 +174,9 @@ CASES = [
         id="missing-data-label",
     ),
     pytest.param(
-        [("push:\n  destination: serving\n", "push: {}\n")],
-        "{spec}:32:1: push.destination: missing required key",
-        id="missing-push-destination",
+        [("  root: runs\n", "")],
+        "{spec}:2:1: pipeline.root: missing required key",
+        id="missing-pipeline-root",
     ),
     pytest.param(
         [("model:\n  task: multiclass\n  hidden_units: [16, 8]\n  dropout: 0.1\n", "")],
@@ -188,6 +188,16 @@ CASES = [
         [("epochs: 10", 'epochs: "ten"')],
         "{spec}:22:11: trainer.epochs: expected an integer, got 'ten'",
         id="epochs-string",
+    ),
+    pytest.param(
+        [("epochs: 10", "epochs: true")],
+        "{spec}:22:11: trainer.epochs: expected an integer, got True",
+        id="epochs-bool-not-coerced",
+    ),
+    pytest.param(
+        [("batch_size: 16", 'batch_size: "16"')],
+        "{spec}:23:15: trainer.batch_size: expected an integer, got '16'",
+        id="batch-size-quoted-not-coerced",
     ),
     pytest.param(
         [("batch_size: 16", "batch_size: 1.5")],

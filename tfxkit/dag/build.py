@@ -44,15 +44,16 @@ RUN_FN = "tfxkit.modules.trainer.run_fn"
 _MODULES_DIR = Path(__file__).resolve().parent.parent / "modules"
 
 
-def modules_code_hash() -> str:
-    """Hash of tfxkit's generic module sources.
+def modules_code_hash(names: tuple[str, ...] = ()) -> str:
+    """Hash of tfxkit's generic module sources (all of them, or the named files).
 
     TFX's cache key covers a component's parameters but not code imported by
     path, so this hash goes into custom_config: editing the generic Transform
     or Trainer code invalidates their cached results.
     """
     digest = hashlib.sha256()
-    for path in sorted(_MODULES_DIR.glob("*.py")):
+    paths = [_MODULES_DIR / n for n in names] if names else sorted(_MODULES_DIR.glob("*.py"))
+    for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -65,7 +66,7 @@ def transform_config(loaded: LoadedSpec) -> dict[str, Any]:
         "label": spec.data.label,
         "task": spec.model.task,
         "features": {name: f.model_dump() for name, f in spec.transform.features.items()},
-        "code": modules_code_hash(),
+        "code": modules_code_hash(("preprocessing.py",)),
     }
 
 
@@ -155,12 +156,15 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None) -> tf
     validator = ExampleValidator(statistics=stats.outputs["statistics"], schema=schema)
     built[validator.id] = validator
 
-    if spec.transform.module_file:
-        transform = Transform(examples=examples, schema=schema, module_file=loaded.resolve(spec.transform.module_file),
-                              custom_config=transform_config(loaded))
-    else:
-        transform = Transform(examples=examples, schema=schema, preprocessing_fn=PREPROCESSING_FN,
-                              custom_config=transform_config(loaded))
+    # Raw-data statistics come from StatisticsGen; Transform's own pre/post
+    # statistics would double the Beam work on every run.
+    code = (
+        {"module_file": loaded.resolve(spec.transform.module_file)}
+        if spec.transform.module_file
+        else {"preprocessing_fn": PREPROCESSING_FN}
+    )
+    transform = Transform(examples=examples, schema=schema, custom_config=transform_config(loaded),
+                          disable_statistics=True, **code)
     built[transform.id] = transform
     if spec.validation.gate:
         gate = AnomaliesGate(anomalies=validator.outputs["anomalies"])
@@ -197,7 +201,7 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None) -> tf
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
         push_destination=pusher_pb2.PushDestination(
-            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=loaded.resolve(spec.push.destination))
+            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=loaded.resolve(spec.push_destination()))
         ),
     )
     built[pusher.id] = pusher

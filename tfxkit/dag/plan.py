@@ -128,7 +128,7 @@ def plan_nodes(loaded: LoadedSpec) -> list[Node]:
             "Pusher",
             {"model": "Trainer.model", "model_blessing": "Evaluator.blessing"},
             ("pushed_model",),
-            params={"destination": loaded.resolve(spec.push.destination)},
+            params={"destination": loaded.resolve(spec.push_destination())},
             cached=cache,
         ),
     ]

@@ -69,8 +69,15 @@ def run_fn(fn_args: FnArgs) -> None:
         train,
         validation_data=evaluation,
         epochs=config["trainer"]["epochs"],
-        callbacks=[keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir, update_freq="epoch")],
-        verbose=2,
+        callbacks=[
+            keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir, update_freq="epoch"),
+            keras.callbacks.LambdaCallback(
+                on_epoch_end=lambda epoch, logs: logging.info(
+                    "epoch %d: %s", epoch + 1, " ".join(f"{k}={v:.4f}" for k, v in sorted((logs or {}).items()))
+                )
+            ),
+        ],
+        verbose=0,
     )
     signatures = serving_signatures(model, tft_output, config["label"])
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)

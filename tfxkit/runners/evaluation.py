@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import tensorflow_model_analysis as tfma
+
+from tfxkit.spec.models import METRICS
 
 
 def _metric_value(value) -> float | None:
@@ -23,6 +27,22 @@ def overall_metrics(evaluation_uri: str) -> dict[str, float]:
             value = _metric_value(kv.value)
             if value is not None:
                 out[kv.key.name] = value
+    return out
+
+
+def tfma_metric_name(class_name: str) -> str:
+    """The key TFMA stores a metric under: 'SparseCategoricalAccuracy' -> 'sparse_categorical_accuracy'."""
+    return "auc" if class_name == "AUC" else re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
+
+
+def spec_metrics(evaluation_uri: str, task: str, names: list[str]) -> dict[str, float]:
+    """The spec's metrics (by their spec names) for the candidate model on all eval data."""
+    found = overall_metrics(evaluation_uri)
+    out = {}
+    for name in names:
+        key = tfma_metric_name(METRICS[task][name])
+        if key in found:
+            out[name] = found[key]
     return out
 
 

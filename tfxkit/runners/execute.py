@@ -20,6 +20,7 @@ from tfxkit.metadata.connection import open_store, spec_connection_config
 from tfxkit.metadata.runs import NodeRun, latest_run_id, node_runs, record_spec, run_context_ids
 from tfxkit.runners.progress import ProgressHandler
 from tfxkit.spec.load import LoadedSpec
+from tfxkit.spec.models import PipelineSpec
 
 RUNNERS = ("local", "beam")
 
@@ -126,7 +127,7 @@ def run_spec(
             report.not_pushed_reason = "data anomalies stopped the run before Transform"
         else:
             report.not_pushed_reason = f"{report.failed_node or 'a component'} failed"
-    _read_push_outcome(report)
+    _read_push_outcome(report, spec)
     report.seconds = time.monotonic() - started
     return report
 
@@ -139,7 +140,7 @@ def _default_beam_args(runner: str) -> list[str]:
     return ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
 
-def _read_push_outcome(report: RunReport) -> None:
+def _read_push_outcome(report: RunReport, spec: PipelineSpec) -> None:
     pusher = report.nodes.get("Pusher")
     if pusher is not None:
         pushed = pusher.output("pushed_model")
@@ -150,9 +151,9 @@ def _read_push_outcome(report: RunReport) -> None:
         evaluation = evaluator.output("evaluation")
         blessing = evaluator.output("blessing")
         if evaluation is not None:
-            from tfxkit.runners.evaluation import overall_metrics, threshold_failures
+            from tfxkit.runners.evaluation import spec_metrics, threshold_failures
 
-            report.metrics = overall_metrics(evaluation.uri)
+            report.metrics = spec_metrics(evaluation.uri, spec.model.task, spec.metric_names())
             if blessing is not None and blessing.properties.get("blessed") != 1:
                 failures = threshold_failures(evaluation.uri)
                 report.not_pushed_reason = "model not blessed: " + ("; ".join(failures) or "see the evaluation")

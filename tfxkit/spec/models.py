@@ -9,6 +9,7 @@ file system (does the data exist, which columns does it have) live in
 
 from __future__ import annotations
 
+import os
 from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -53,7 +54,7 @@ FEATURE_TRANSFORMS = ("zscore", "scale_0_1", "vocabulary", "bucketize", "hash", 
 class Strict(BaseModel):
     """Base for every spec section: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, strict=True)
 
 
 class PipelineSection(Strict):
@@ -214,7 +215,9 @@ class EvaluationSection(Strict):
 class PushSection(Strict):
     """Where blessed models go."""
 
-    destination: str = Field(description="Folder the Pusher copies blessed models into.")
+    destination: Optional[str] = Field(
+        default=None, description="Folder the Pusher copies blessed models into. Default: <root>/serving."
+    )
 
 
 class PipelineSpec(Strict):
@@ -229,9 +232,13 @@ class PipelineSpec(Strict):
     model: ModelSection
     trainer: TrainerSection = Field(default_factory=TrainerSection)
     evaluation: EvaluationSection = Field(default_factory=EvaluationSection)
-    push: PushSection
+    push: PushSection = Field(default_factory=PushSection)
 
-    model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True, strict=True)
+
+    def push_destination(self) -> str:
+        """The declared push folder, or `serving` under the pipeline root."""
+        return self.push.destination or os.path.join(self.pipeline.root, "serving")
 
     def metric_names(self) -> list[str]:
         """The metrics to compute: declared ones, plus every metric a threshold names."""

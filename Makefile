@@ -1,0 +1,23 @@
+# The two commands a newcomer needs:
+#   make demo   set up .venv from the lock and run pipelines/penguin.yaml end to end
+#   make test   set up .venv from the lock and run the whole test suite
+.PHONY: setup demo test test-fast lint bench
+
+setup:
+	bash scripts/setup.sh
+
+demo: setup
+	.venv/bin/tfxkit validate pipelines/penguin.yaml
+	.venv/bin/tfxkit run pipelines/penguin.yaml
+
+lint: setup
+	.venv/bin/lint-imports
+
+test: lint
+	.venv/bin/python -m pytest
+
+test-fast: setup
+	.venv/bin/python -m pytest -m "not e2e"
+
+bench: setup
+	.venv/bin/python bench/e2e_vs_tfx.py

@@ -1,0 +1,141 @@
+"""End to end: pipelines/penguin.yaml on real TFX, Beam and MLMD (SQLite).
+
+One pipeline root is shared in order: a first run that pushes, a re-run served
+from the cache, and a re-run with a threshold the model cannot meet. Bad data
+gets a root of its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, run_cli
+from tfxkit.metadata.connection import connection_config, open_store
+from tfxkit.metadata.runs import latest_run_id, node_runs, recorded_spec
+from tfxkit.spec.load import load_spec
+from tfxkit.spec.metadata_url import MetadataUrl
+
+pytestmark = pytest.mark.e2e
+
+SPEC = "pipelines/penguin.yaml"
+ALL_NODES = {
+    "CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator", "AnomaliesGate",
+    "Transform", "Trainer", "Evaluator", "Pusher",
+}
+
+
+def store_for(root: Path):
+    return open_store(connection_config(MetadataUrl("sqlite", path=str(root / "metadata.sqlite"))))
+
+
+def last_run(root: Path):
+    store = store_for(root)
+    run_id = latest_run_id(store, "penguin")
+    return store, run_id, node_runs(store, "penguin", run_id)
+
+
+def pushed_versions(root: Path) -> list[str]:
+    serving = root / "serving"
+    return sorted(os.listdir(serving)) if serving.exists() else []
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("penguin")
+
+
+@pytest.fixture(scope="module")
+def first_run(root):
+    return run_cli("run", SPEC, "--root", str(root))
+
+
+def test_first_run_pushes_an_accurate_model(first_run, root):
+    assert first_run.code == 0, first_run.stderr[-3000:]
+    store, run_id, nodes = last_run(root)
+    assert {n: r.state for n, r in nodes.items() if n in ALL_NODES} == {n: "COMPLETE" for n in ALL_NODES}
+
+    accuracy = float(first_run.stdout.split("metric accuracy = ")[1].split()[0])
+    assert accuracy >= 0.9
+
+    blessing = nodes["Evaluator"].output("blessing")
+    assert blessing.properties["blessed"] == 1
+    pushed = nodes["Pusher"].output("pushed_model")
+    assert pushed.properties["pushed"] == 1
+    versions = pushed_versions(root)
+    assert len(versions) == 1
+    assert (root / "serving" / versions[0] / "saved_model.pb").is_file()
+
+    spec_json, spec_hash = recorded_spec(store, run_id)
+    loaded = load_spec(REPO_ROOT / SPEC, {"pipeline.root": str(root)})
+    assert spec_hash == loaded.spec_hash()
+    assert '"name":"penguin"' in spec_json
+
+
+def test_pushed_model_serves_raw_examples(first_run, root):
+    import tensorflow as tf
+
+    assert first_run.code == 0
+    model = tf.saved_model.load(str(root / "serving" / pushed_versions(root)[0]))
+    with open(REPO_ROOT / "data/penguins/penguins.csv", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if all(r.values())][:5]
+    examples = []
+    for r in rows:
+        feature = {
+            "island": tf.train.Feature(bytes_list=tf.train.BytesList(value=[r["island"].encode()])),
+            "sex": tf.train.Feature(bytes_list=tf.train.BytesList(value=[r["sex"].encode()])),
+            "year": tf.train.Feature(int64_list=tf.train.Int64List(value=[int(r["year"])])),
+        }
+        for col in ("bill_length_mm", "bill_depth_mm"):
+            feature[col] = tf.train.Feature(float_list=tf.train.FloatList(value=[float(r[col])]))
+        for col in ("flipper_length_mm", "body_mass_g"):
+            feature[col] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(r[col])]))
+        examples.append(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
+    out = model.signatures["serving_default"](examples=tf.constant(examples))["outputs"].numpy()
+    assert out.shape == (5, 3)
+    assert abs(out.sum(axis=1) - 1).max() < 1e-4  # class probabilities
+
+
+def test_second_run_with_nothing_changed_is_cached(first_run, root):
+    assert first_run.code == 0
+    again = run_cli("run", SPEC, "--root", str(root))
+    assert again.code == 0, again.stderr[-3000:]
+    _, _, nodes = last_run(root)
+    assert {n: r.state for n, r in nodes.items() if n in ALL_NODES} == {n: "CACHED" for n in ALL_NODES}
+    assert len(pushed_versions(root)) == 1
+
+
+def test_threshold_the_model_cannot_meet_pushes_nothing(first_run, root):
+    assert first_run.code == 0
+    before = pushed_versions(root)
+    result = run_cli("run", SPEC, "--root", str(root), "--set", "evaluation.thresholds.accuracy.lower_bound=1.01")
+    assert result.code == 3, result.stderr[-3000:]
+    assert "not pushed: model not blessed: sparse_categorical_accuracy value" in result.stderr
+    assert "lower_bound" in result.stderr
+    _, _, nodes = last_run(root)
+    assert nodes["Evaluator"].state == "COMPLETE"
+    assert nodes["Evaluator"].output("blessing").properties["blessed"] == 0
+    assert nodes["Pusher"].output("pushed_model").properties.get("pushed") == 0
+    assert pushed_versions(root) == before
+
+
+def test_anomalous_data_stops_before_transform(tmp_path):
+    data = tmp_path / "penguins.csv"
+    lines = (REPO_ROOT / "data/penguins/penguins.csv").read_text().splitlines()
+    lines[1:4] = [line.replace("Torgersen", "Atlantis") for line in lines[1:4]]
+    data.write_text("\n".join(lines) + "\n")
+    root = tmp_path / "root"
+
+    result = run_cli("run", SPEC, "--root", str(root), "--set", f"data.path={data}")
+    assert result.code == 1
+    assert "run failed in AnomaliesGate: data validation failed" in result.stderr
+    assert "island: Unexpected string values" in result.stderr
+    assert "Traceback" not in result.stderr
+    _, _, nodes = last_run(root)
+    assert nodes["ExampleValidator"].state == "COMPLETE"
+    assert nodes["AnomaliesGate"].state == "FAILED"
+    assert not {"Transform", "Trainer", "Evaluator", "Pusher"} & set(nodes)
+    assert pushed_versions(root) == []
