@@ -14,26 +14,10 @@ import tensorflow as tf
 import tensorflow_transform as tft
 import tf_keras as keras
 
-from tensorflow.python.autograph.core import config as autograph_config
-
+from tfxkit.modules.autograph_rules import exempt_libraries
 from tfxkit.modules.preprocessing import LABEL_VOCABULARY
 
-
-def skip_autograph_for_tf_keras() -> None:
-    """Keep AutoGraph from rewriting tf_keras' own source on every first `fit`.
-
-    TensorFlow exempts the `keras` package from AutoGraph conversion but not
-    `tf_keras` (Keras 2 as a separate package), so the first `fit` in a process
-    converts ~600 Keras functions: ~14 s on this machine for a two-layer model,
-    ~1 s with the exemption. It is the same code TensorFlow ran unconverted when
-    Keras 2 shipped as `keras`.
-    """
-    rule = autograph_config.DoNotConvert("tf_keras")
-    if not any(getattr(r, "_prefix", None) == "tf_keras" for r in autograph_config.CONVERSION_RULES):
-        autograph_config.CONVERSION_RULES = (rule,) + tuple(autograph_config.CONVERSION_RULES)
-
-
-skip_autograph_for_tf_keras()
+exempt_libraries()
 
 OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
