@@ -110,7 +110,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("tfxkit: nothing was pushed", file=sys.stderr)
         return EXIT_RUN_FAILED
     if report.pushed_to:
-        print(f"  pushed   {report.pushed_to}")
+        note = "  (unchanged: pushed by an earlier run)" if report.pushed_earlier else ""
+        print(f"  pushed   {report.pushed_to}{note}")
         return EXIT_OK
     print(f"tfxkit: not pushed: {report.not_pushed_reason}", file=sys.stderr)
     return EXIT_NOT_BLESSED

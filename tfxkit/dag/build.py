@@ -26,12 +26,12 @@ from tfx.components.statistics_gen.component import StatisticsGen
 from tfx.components.trainer.component import Trainer
 from tfx.components.transform.component import Transform
 from tfx.dsl.components.common.resolver import Resolver
-from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
 from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
 from tfx.types import Channel, standard_artifacts
 
 from tfxkit.dag.anomalies_gate import AnomaliesGate
+from tfxkit.dag.baseline_strategy import CANDIDATE_KEY, LatestBlessedOtherModelStrategy
 from tfxkit.dag.staging import content_addressed_copy
 from tfxkit.dag.plan import RESOLVER_ID, data_format, plan_nodes
 from tfxkit.metadata.connection import spec_connection_config
@@ -183,9 +183,10 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None) -> tf
     built[trainer.id] = trainer
 
     resolver = Resolver(
-        strategy_class=LatestBlessedModelStrategy,
+        strategy_class=LatestBlessedOtherModelStrategy,
         model=Channel(type=standard_artifacts.Model),
         model_blessing=Channel(type=standard_artifacts.ModelBlessing),
+        **{CANDIDATE_KEY: trainer.outputs["model"]},
     ).with_id(RESOLVER_ID)
     built[resolver.id] = resolver
 

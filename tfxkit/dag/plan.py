@@ -109,8 +109,8 @@ def plan_nodes(loaded: LoadedSpec) -> list[Node]:
             },
             cached=cache,
         ),
-        Node(RESOLVER_ID, "Resolver (LatestBlessedModelStrategy)", outputs=("model", "model_blessing"),
-             cached=False),
+        Node(RESOLVER_ID, "Resolver (latest blessed model other than the candidate)",
+             {"candidate": "Trainer.model"}, ("model", "model_blessing"), cached=False),
         Node(
             "Evaluator",
             "Evaluator",

@@ -35,6 +35,7 @@ class RunReport:
     error: str | None = None
     failed_node: str | None = None
     pushed_to: str | None = None
+    pushed_earlier: bool = False  # the Pusher was served from the cache: nothing new pushed
     not_pushed_reason: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     log_file: str = ""
@@ -127,6 +128,8 @@ def run_spec(
             report.not_pushed_reason = "data anomalies stopped the run before Transform"
         else:
             report.not_pushed_reason = f"{report.failed_node or 'a component'} failed"
+    if not verbose:
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
     _read_push_outcome(report, spec)
     report.seconds = time.monotonic() - started
     return report
@@ -148,6 +151,7 @@ def _read_push_outcome(report: RunReport, spec: PipelineSpec) -> None:
         pushed = pusher.output("pushed_model")
         if pushed and pushed.properties.get("pushed") == 1:
             report.pushed_to = str(pushed.properties.get("pushed_destination", pushed.uri))
+            report.pushed_earlier = pusher.state == "CACHED"
     evaluator = report.nodes.get("Evaluator")
     if evaluator is not None:
         evaluation = evaluator.output("evaluation")
