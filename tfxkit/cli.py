@@ -19,6 +19,7 @@ import yaml
 
 from tfxkit.spec.errors import SpecErrors
 from tfxkit.spec.load import LoadedSpec, load_spec
+from tfxkit.spec.metadata_url import parse_metadata_url
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_SPEC, EXIT_NOT_BLESSED = 0, 1, 2, 3
 
@@ -99,12 +100,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     loaded = _load(args.file, args)
     from tfxkit.runners.execute import run_spec
 
-    report = run_spec(loaded, runner=args.runner, beam_args=args.beam_arg, verbose=args.verbose)
-    print(f"run {report.run_id or '?'} finished in {report.seconds:.0f} s")
+    report = run_spec(loaded, runner=args.runner, beam_args=args.beam_arg, verbose=args.verbose, force=args.force)
+    if report.up_to_date_with:
+        print(f"up to date: data, spec and code unchanged since run {report.up_to_date_with}; "
+              "TFX not launched (--force runs it, its cache still applies)")
+    else:
+        print(f"run {report.run_id or '?'} finished in {report.seconds:.0f} s")
     for key, value in sorted(report.metrics.items()):
         print(f"  metric {key} = {value:.4f}")
-    print(f"  metadata {loaded.spec.pipeline.metadata or os.path.join(loaded.resolve(loaded.spec.pipeline.root), 'metadata.sqlite')}")
-    print(f"  log      {report.log_file}")
+    url = loaded.spec.pipeline.metadata
+    where = parse_metadata_url(url).redacted() if url else os.path.join(loaded.resolve(loaded.spec.pipeline.root),
+                                                                         "metadata.sqlite")
+    print(f"  metadata {where}")
+    if report.log_file:
+        print(f"  log      {report.log_file}")
     if not report.ok:
         print(f"tfxkit: run failed in {report.failed_node or 'the pipeline'}: {report.error}", file=sys.stderr)
         print("tfxkit: nothing was pushed", file=sys.stderr)
@@ -142,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runner", choices=("local", "beam"), default="local")
     p.add_argument("--beam-arg", action="append", default=[], metavar="ARG", help="extra Beam pipeline option")
     p.add_argument("--verbose", "-v", action="store_true", help="show TFX's own log on the console")
+    p.add_argument("--force", action="store_true",
+                   help="launch TFX even when nothing changed since the last successful run")
     with_overrides(p)
     p.set_defaults(func=cmd_run)
 

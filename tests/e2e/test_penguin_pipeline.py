@@ -101,11 +101,37 @@ def test_pushed_model_serves_raw_examples(first_run, root):
 
 def test_second_run_with_nothing_changed_is_cached(first_run, root):
     assert first_run.code == 0
+    store, first_id, _ = last_run(root)
+
+    # Default: the up-to-date check recognises the unchanged inputs; TFX is not launched.
     again = run_cli("run", SPEC, "--root", str(root))
     assert again.code == 0, again.stderr[-3000:]
-    _, _, nodes = last_run(root)
+    assert f"up to date: data, spec and code unchanged since run {first_id}" in again.stdout
+    assert "metric accuracy = " in again.stdout
+
+    # --force launches TFX: every component is served from TFX's cache, nothing is re-pushed.
+    forced = run_cli("run", SPEC, "--root", str(root), "--force")
+    assert forced.code == 0, forced.stderr[-3000:]
+    _, forced_id, nodes = last_run(root)
+    assert forced_id != first_id
     assert {n: r.state for n, r in nodes.items() if n in ALL_NODES} == {n: "CACHED" for n in ALL_NODES}
+    assert "(unchanged: pushed by an earlier run)" in forced.stdout
     assert len(pushed_versions(root)) == 1
+
+
+def test_changed_data_is_not_served_from_the_cache(first_run, root, tmp_path):
+    assert first_run.code == 0
+    data = tmp_path / "penguins.csv"
+    lines = (REPO_ROOT / "data/penguins/penguins.csv").read_text().splitlines()
+    data.write_text("\n".join(lines[:-20]) + "\n")  # 20 fewer rows
+    result = run_cli("run", SPEC, "--root", str(root), "--set", f"data.path={data}",
+                     "--set", "evaluation.thresholds.accuracy.lower_bound=0.5")
+    assert "up to date" not in result.stdout
+    assert result.code in (0, 3), result.stderr[-3000:]
+    _, _, nodes = last_run(root)
+    assert nodes["CsvExampleGen"].state == "COMPLETE"
+    assert nodes["Transform"].state == "COMPLETE"
+    assert nodes["Trainer"].state == "COMPLETE"
 
 
 def test_threshold_the_model_cannot_meet_pushes_nothing(first_run, root):

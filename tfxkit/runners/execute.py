@@ -8,17 +8,19 @@ cached or failed, whether a model was pushed and, if not, why.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from tfxkit.dag.plan import GATE_ID
 from tfxkit.metadata.connection import open_store, spec_connection_config
 from tfxkit.metadata.runs import NodeRun, latest_run_id, node_runs, record_spec, run_context_ids
 from tfxkit.runners.progress import ProgressHandler
+from tfxkit.runners.up_to_date import inputs_fingerprint, record_outcome, run_fingerprint, up_to_date_outcome
 from tfxkit.spec.load import LoadedSpec
 from tfxkit.spec.models import PipelineSpec
 
@@ -40,6 +42,11 @@ class RunReport:
     metrics: dict[str, float] = field(default_factory=dict)
     log_file: str = ""
     seconds: float = 0.0
+    up_to_date_with: str | None = None  # set when TFX was not launched: nothing changed since that run
+
+    def outcome(self) -> dict:
+        """What a later up-to-date run reports again."""
+        return {"pushed_to": self.pushed_to, "not_pushed_reason": self.not_pushed_reason, "metrics": self.metrics}
 
 
 def prepare_process(verbose: bool = False) -> None:
@@ -56,23 +63,43 @@ def prepare_process(verbose: bool = False) -> None:
         warnings.filterwarnings("ignore", category=UserWarning)
 
 
-def _log_to_file(path: str, handler: ProgressHandler, verbose: bool) -> list[tuple[logging.Logger, logging.Handler]]:
+@contextlib.contextmanager
+def _logging_to(path: str, progress: ProgressHandler, verbose: bool) -> Iterator[None]:
+    """Send every log record to `path` and component progress to the console.
+
+    Unless verbose, console handlers that the TFX stack installed on import
+    (Beam calls logging.basicConfig) are detached for the run and restored after.
+    """
     from absl import logging as absl_logging
 
     absl_logging.set_verbosity(absl_logging.INFO)
     absl_logging.use_python_logging(quiet=True)
     root = logging.getLogger()
+    old_level, detached = root.level, [] if verbose else list(root.handlers)
+    tf_logger = logging.getLogger("tensorflow")
+    tf_handlers = [] if verbose else list(tf_logger.handlers)
+    for h in detached:
+        root.removeHandler(h)
+    for h in tf_handlers:
+        tf_logger.removeHandler(h)
     root.setLevel(logging.INFO)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     file_handler = logging.FileHandler(path)
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    added = [(root, file_handler), (root, handler)]
-    absl_handler = absl_logging.get_absl_handler()
-    if not verbose and absl_handler in root.handlers:
-        root.removeHandler(absl_handler)
-    for logger, h in added:
-        logger.addHandler(h)
-    return added
+    ours = [file_handler, progress]
+    for h in ours:
+        root.addHandler(h)
+    try:
+        yield
+    finally:
+        for h in ours:
+            root.removeHandler(h)
+        file_handler.close()
+        for h in detached:
+            root.addHandler(h)
+        for h in tf_handlers:
+            tf_logger.addHandler(h)
+        root.setLevel(old_level)
 
 
 def run_spec(
@@ -81,56 +108,68 @@ def run_spec(
     beam_args: list[str] | None = None,
     write: Callable[[str], None] = print,
     verbose: bool = False,
+    force: bool = False,
 ) -> RunReport:
-    """Build the spec's pipeline, run it, and report the outcome from MLMD."""
+    """Build the spec's pipeline, run it, and report the outcome from MLMD.
+
+    Unless `force` is set or caching is off, a run whose inputs match the last
+    successful run's fingerprint is reported from MLMD without launching TFX
+    (see `up_to_date`).
+    """
     prepare_process(verbose)
     started = time.monotonic()
     spec = loaded.spec
+    config = spec_connection_config(loaded)
+    all_beam_args = _default_beam_args(runner) + list(beam_args or [])
+    inputs = inputs_fingerprint(loaded, runner, all_beam_args)
+    if spec.pipeline.cache and not force:
+        store = open_store(config)
+        previous = up_to_date_outcome(store, run_fingerprint(inputs, store, spec.pipeline.name))
+        if previous is not None:
+            return RunReport(
+                run_id=previous["run_id"], ok=True, pushed_to=previous["pushed_to"], pushed_earlier=True,
+                not_pushed_reason=previous["not_pushed_reason"], metrics=previous["metrics"],
+                up_to_date_with=previous["run_id"], seconds=time.monotonic() - started,
+            )
     root = loaded.resolve(spec.pipeline.root)
     log_file = os.path.join(root, "logs", time.strftime("run-%Y%m%d-%H%M%S.log"))
     progress = ProgressHandler(write)
-    handlers = _log_to_file(log_file, progress, verbose)
-
+    write(f"tfxkit: building pipeline '{spec.pipeline.name}' ({runner} runner)")
     from tfxkit.dag.build import build_pipeline
 
-    write(f"tfxkit: building pipeline '{spec.pipeline.name}' ({runner} runner)")
-    tfx_pipeline = build_pipeline(loaded, beam_args=_default_beam_args(runner) + list(beam_args or []))
-    config = spec_connection_config(loaded)
-    before = run_context_ids(open_store(config))
-    error, exc_type = None, None
-    try:
-        if runner == "beam":
-            from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
+    with _logging_to(log_file, progress, verbose):
+        tfx_pipeline = build_pipeline(loaded, beam_args=all_beam_args)
+        before = run_context_ids(open_store(config))
+        error, exc_type = None, None
+        try:
+            if runner == "beam":
+                from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
 
-            BeamDagRunner().run(tfx_pipeline)
-        else:
-            from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+                BeamDagRunner().run(tfx_pipeline)
+            else:
+                from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
-            LocalDagRunner().run(tfx_pipeline)
-    except Exception as exc:  # the report says which component failed and why
-        error, exc_type = str(exc).strip() or type(exc).__name__, type(exc).__name__
-        logging.getLogger("tfxkit").exception("run failed")
-    try:
+                LocalDagRunner().run(tfx_pipeline)
+        except Exception as exc:  # the report says which component failed and why
+            error, exc_type = str(exc).strip() or type(exc).__name__, type(exc).__name__
+            logging.getLogger("tfxkit").exception("run failed")
         store = open_store(config)
         run_id = latest_run_id(store, spec.pipeline.name, exclude=before)
         report = RunReport(run_id=run_id, ok=error is None, error=error, log_file=log_file)
         if run_id:
             record_spec(store, run_id, loaded.resolved_json(), loaded.spec_hash())
             report.nodes = node_runs(store, spec.pipeline.name, run_id)
-    finally:
-        for logger, h in handlers:
-            logger.removeHandler(h)
-    if error:
-        report.failed_node = progress.current or next(
-            (n for n, r in report.nodes.items() if r.state == "FAILED"), None
-        )
-        if exc_type == "DataAnomaliesError" or report.failed_node == GATE_ID:
-            report.not_pushed_reason = "data anomalies stopped the run before Transform"
-        else:
-            report.not_pushed_reason = f"{report.failed_node or 'a component'} failed"
-    if not verbose:
-        logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    _read_push_outcome(report, spec)
+        if error:
+            report.failed_node = progress.current or next(
+                (n for n, r in report.nodes.items() if r.state == "FAILED"), None
+            )
+            if exc_type == "DataAnomaliesError" or report.failed_node == GATE_ID:
+                report.not_pushed_reason = "data anomalies stopped the run before Transform"
+            else:
+                report.not_pushed_reason = f"{report.failed_node or 'a component'} failed"
+        _read_push_outcome(report, spec)
+        if report.ok and run_id:
+            record_outcome(store, run_id, run_fingerprint(inputs, store, spec.pipeline.name), report.outcome())
     report.seconds = time.monotonic() - started
     return report
 

@@ -28,7 +28,7 @@ class MetadataUrl:
     def redacted(self) -> str:
         """The URL with the password hidden, for logs and reports."""
         if self.scheme == "sqlite":
-            return f"sqlite:///{self.path.lstrip('/')}" if not self.path.startswith("/") else f"sqlite://{self.path}"
+            return f"sqlite:///{self.path}"
         auth = f"{self.user}:***@" if self.password else (f"{self.user}@" if self.user else "")
         return f"{self.scheme}://{auth}{self.host}:{self.port}/{self.database}"
 
