@@ -1,0 +1,103 @@
+"""Metadata URLs and real MLMD stores: SQLite, MariaDB/MySQL and PostgreSQL servers.
+
+The server tests provision their own user and database through the local
+clients (`mysql` as root over the socket, `psql` as postgres); where a server
+or client is missing they are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+
+import pytest
+from ml_metadata.proto import metadata_store_pb2
+
+from tfxkit.metadata.connection import connection_config, open_store
+from tfxkit.metadata.runs import record_spec, recorded_spec
+from tfxkit.spec.metadata_url import MetadataUrl, parse_metadata_url
+
+USER, PASSWORD = "tfxkit_test", "tfxkit-pw"
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("sqlite:///runs/m.db", MetadataUrl("sqlite", path="runs/m.db")),
+    ("sqlite:////abs/m.db", MetadataUrl("sqlite", path="/abs/m.db")),
+    ("mysql://u:p%40ss@db.example:3307/mlmd", MetadataUrl("mysql", "db.example", 3307, "u", "p@ss", "mlmd")),
+    ("postgresql://u@localhost/mlmd", MetadataUrl("postgresql", "localhost", 5432, "u", "", "mlmd")),
+])
+def test_parse_metadata_url(url, expected):
+    assert parse_metadata_url(url) == expected
+
+
+@pytest.mark.parametrize("url, message", [
+    ("redis://localhost/0", "unsupported metadata URL"),
+    ("sqlite://host/m.db", "bad sqlite URL"),
+    ("mysql://localhost", "bad mysql URL"),
+    ("postgresql://u@localhost:port/db", "bad port"),
+])
+def test_bad_metadata_urls(url, message):
+    with pytest.raises(ValueError, match=message):
+        parse_metadata_url(url)
+
+
+def test_redacted_url_hides_the_password():
+    assert parse_metadata_url("mysql://u:secret@h:3306/d").redacted() == "mysql://u:***@h:3306/d"
+
+
+def _roundtrip(config: metadata_store_pb2.ConnectionConfig) -> None:
+    """Write a pipeline_run context with a recorded spec through MLMD and read it back."""
+    store = open_store(config)
+    context_type = metadata_store_pb2.ContextType(name="pipeline_run")
+    type_id = store.put_context_type(context_type)
+    run_id = f"run-{uuid.uuid4().hex[:8]}"
+    store.put_contexts([metadata_store_pb2.Context(type_id=type_id, name=run_id)])
+    record_spec(store, run_id, '{"a":1}', "abc123")
+    assert recorded_spec(open_store(config), run_id) == ('{"a":1}', "abc123")
+
+
+def test_sqlite_store(tmp_path):
+    _roundtrip(connection_config(f"sqlite:///{tmp_path}/nested/m.sqlite"))
+    assert (tmp_path / "nested/m.sqlite").is_file()
+
+
+def _run(cmd: list[str]) -> None:
+    if shutil.which(cmd[0]) is None:
+        pytest.skip(f"{cmd[0]} client not installed")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot provision a test database with {cmd[0]}: {proc.stderr.strip()[:200]}")
+
+
+@pytest.fixture(scope="module")
+def mysql_url():
+    db = "tfxkit_test_mlmd"
+    _run(["mysql", "-uroot", "-e",
+          f"CREATE DATABASE IF NOT EXISTS {db}; "
+          f"CREATE USER IF NOT EXISTS '{USER}'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}'; "
+          f"CREATE USER IF NOT EXISTS '{USER}'@'localhost' IDENTIFIED BY '{PASSWORD}'; "
+          f"GRANT ALL ON {db}.* TO '{USER}'@'127.0.0.1'; GRANT ALL ON {db}.* TO '{USER}'@'localhost';"])
+    return f"mysql://{USER}:{PASSWORD}@127.0.0.1:3306/{db}"
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    db = "tfxkit_test_mlmd"
+    _run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-c",
+          f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{USER}') THEN "
+          f"CREATE ROLE {USER} LOGIN PASSWORD '{PASSWORD}' CREATEDB; END IF; END $$;"])
+    return f"postgresql://{USER}:{PASSWORD}@127.0.0.1:5432/{db}"
+
+
+def test_mariadb_store(mysql_url):
+    _roundtrip(connection_config(mysql_url))
+
+
+def test_postgresql_store(postgres_url):
+    _roundtrip(connection_config(postgres_url))
+
+
+def test_unreachable_server_is_a_clear_error():
+    with pytest.raises(ConnectionError, match="cannot open the mysql metadata store"):
+        open_store(connection_config("mysql://nobody:x@127.0.0.1:1/none"))
