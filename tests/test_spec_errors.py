@@ -153,7 +153,7 @@ CASES = [
     ),
     pytest.param(
         [("  dropout: 0.1\n", "  colour: blue\n")],
-        "{spec}:20:3: model.colour: unknown key (expected one of: type, task, hidden_units, activation, dropout)",
+        "{spec}:20:3: model.colour: unknown key (expected one of: type, task, hidden_units, activation, dropout, batch_norm, regularization)",
         id="unknown-key-no-close-match",
     ),
     pytest.param(
@@ -216,7 +216,8 @@ CASES = [
     ),
     pytest.param(
         [("learning_rate: 0.01", "learning_rate: fast")],
-        "{spec}:25:18: trainer.learning_rate: expected a number, got 'fast'",
+        "{spec}:25:18: trainer.learning_rate: expected a number or a mapping with 'schedule' (one of: constant, "
+        "exponential, piecewise, cosine, cosine_restarts, polynomial, reduce_on_plateau), got 'fast'",
         id="learning-rate-string",
     ),
     pytest.param(

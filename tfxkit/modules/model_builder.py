@@ -16,6 +16,7 @@ import tf_keras as keras
 
 from tfxkit.modules.autograph_rules import exempt_libraries
 from tfxkit.modules.preprocessing import LABEL_VOCABULARY
+from tfxkit.modules.schedules import learning_rate
 
 exempt_libraries()
 
@@ -58,30 +59,44 @@ def num_classes(tft_output: tft.TFTransformOutput, label_key: str, task: str) ->
     return tft_output.num_buckets_for_transformed_feature(label_key)
 
 
+def make_optimizer(trainer: dict[str, Any]) -> keras.optimizers.Optimizer:
+    """The spec's optimizer with its options and learning-rate schedule."""
+    options = trainer["optimizer"]
+    kwargs: dict[str, Any] = {"learning_rate": learning_rate(trainer["learning_rate"])}
+    for key in ("momentum", "nesterov", "weight_decay", "clipnorm", "clipvalue"):
+        if options.get(key) is not None:
+            kwargs[key] = options[key]
+    # XLA-compiling the update step costs seconds of compile time per run and
+    # buys nothing for models this size.
+    return OPTIMIZERS[options["name"]](jit_compile=False, **kwargs)
+
+
 def build_model(tft_output: tft.TFTransformOutput, config: dict[str, Any]) -> keras.Model:
     """A compiled DNN for the task in `config` (the Trainer's custom_config)."""
     label_key = f"{config['label']}_xf"
     task = config["task"]
-    model_cfg, train_cfg = config["model"], config["trainer"]
+    model_cfg = config["model"]
     inputs, encoded = model_inputs(tft_output, label_key)
     x = keras.layers.concatenate(encoded) if len(encoded) > 1 else encoded[0]
+    penalty = model_cfg["regularization"]
+    regularizer = keras.regularizers.L1L2(l1=penalty["l1"], l2=penalty["l2"]) if penalty["l1"] or penalty["l2"] else None
     for units in model_cfg["hidden_units"]:
-        x = keras.layers.Dense(units, activation=model_cfg["activation"])(x)
+        x = keras.layers.Dense(units, kernel_regularizer=regularizer)(x)
+        if model_cfg["batch_norm"]:
+            x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.Activation(model_cfg["activation"])(x)
         if model_cfg["dropout"]:
             x = keras.layers.Dropout(model_cfg["dropout"])(x)
     width = num_classes(tft_output, label_key, task)
+    # The output layer stays float32 under mixed precision: softmax/sigmoid in float16 lose accuracy.
+    head = {"binary": ("sigmoid", 1), "multiclass": ("softmax", width), "regression": (None, 1)}[task]
+    outputs = keras.layers.Dense(head[1], activation=head[0], name="outputs", dtype="float32")(x)
     if task == "binary":
-        outputs = keras.layers.Dense(1, activation="sigmoid", name="outputs")(x)
         loss, metrics = "binary_crossentropy", [keras.metrics.BinaryAccuracy(name="accuracy"), keras.metrics.AUC(name="auc")]
     elif task == "multiclass":
-        outputs = keras.layers.Dense(width, activation="softmax", name="outputs")(x)
         loss, metrics = "sparse_categorical_crossentropy", [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
     else:
-        outputs = keras.layers.Dense(1, name="outputs")(x)
         loss, metrics = "mse", [keras.metrics.MeanAbsoluteError(name="mae")]
     model = keras.Model(inputs=inputs, outputs=outputs)
-    # XLA-compiling the update step costs ~10 s of compile time per run on CPU and
-    # buys nothing for models this size; the GPU path can opt back in.
-    optimizer = OPTIMIZERS[train_cfg["optimizer"]](learning_rate=train_cfg["learning_rate"], jit_compile=False)
-    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    model.compile(optimizer=make_optimizer(config["trainer"]), loss=loss, metrics=metrics)
     return model

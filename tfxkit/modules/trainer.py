@@ -8,6 +8,9 @@ Evaluator to get the transformed label).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from typing import Any
 
 import tensorflow as tf
@@ -17,6 +20,8 @@ from absl import logging
 from tfx.components.trainer.fn_args_utils import DataAccessor, FnArgs
 from tfx_bsl.public import tfxio
 
+from tfxkit.modules.callbacks import training_callbacks
+from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus
 from tfxkit.modules.model_builder import build_model
 
 
@@ -53,30 +58,41 @@ def serving_signatures(model: keras.Model, tft_output: tft.TFTransformOutput, la
     return {"serving_default": serve, "transform_features": transform_features}
 
 
+def resume_dir(fn_args: FnArgs) -> str:
+    """A checkpoint folder that is the same for every execution with the same inputs and config.
+
+    Each Trainer execution gets fresh output folders, so the backup lives beside
+    them, keyed by what determines the training: a retried execution finds the
+    previous attempt's last epoch, a changed input starts afresh.
+    """
+    key = hashlib.sha256(json.dumps([fn_args.custom_config, sorted(fn_args.train_files), sorted(fn_args.eval_files),
+                                     fn_args.transform_output], sort_keys=True).encode()).hexdigest()[:16]
+    trainer_dir = os.path.dirname(os.path.dirname(os.path.abspath(fn_args.model_run_dir)))
+    return os.path.join(trainer_dir, ".resume", key)
+
+
 def run_fn(fn_args: FnArgs) -> None:
     """TFX Trainer entry point."""
     config = fn_args.custom_config
+    trainer = config["trainer"]
     label_key = f"{config['label']}_xf"
-    batch_size = config["trainer"]["batch_size"]
+    plan = plan_hardware(trainer["distribution"], trainer["mixed_precision"], visible_gpus())
+    logging.info("tfxkit trainer hardware: %s", plan.describe())
+    strategy = make_strategy(plan)
+    batch_size = trainer["batch_size"] * strategy.num_replicas_in_sync
     tft_output = tft.TFTransformOutput(fn_args.transform_output)
 
     train = make_dataset(fn_args.train_files, fn_args.data_accessor, tft_output, label_key, batch_size, True)
     evaluation = make_dataset(fn_args.eval_files, fn_args.data_accessor, tft_output, label_key, batch_size, False)
 
-    model = build_model(tft_output, config)
+    with strategy.scope():
+        model = build_model(tft_output, config)
     model.summary(print_fn=logging.info)
     model.fit(
         train,
         validation_data=evaluation,
-        epochs=config["trainer"]["epochs"],
-        callbacks=[
-            keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir, update_freq="epoch"),
-            keras.callbacks.LambdaCallback(
-                on_epoch_end=lambda epoch, logs: logging.info(
-                    "epoch %d: %s", epoch + 1, " ".join(f"{k}={v:.4f}" for k, v in sorted((logs or {}).items()))
-                )
-            ),
-        ],
+        epochs=trainer["epochs"],
+        callbacks=training_callbacks(trainer, fn_args.model_run_dir, resume_dir(fn_args)),
         verbose=0,
     )
     signatures = serving_signatures(model, tft_output, config["label"])

@@ -171,18 +171,25 @@ def _merge_alternatives(errors: list[SpecError]) -> list[SpecError]:
     return out
 
 
+_DISCRIMINATORS = ("schedule",)
+
+
 def _written(data: Any, loc: tuple) -> tuple:
-    """The longest prefix of `loc` that the spec actually contains: drops the parts pydantic adds
-    that the user never wrote (union member tags like 'float', the 'transform' key of a
-    short-form feature such as `fare: zscroe`)."""
-    for i, part in enumerate(loc):
+    """The part of `loc` that the spec actually contains: drops the parts pydantic adds
+    that the user never wrote (union member tags like 'float' or a schedule's name, the
+    'transform' key of a short-form feature such as `fare: zscroe`)."""
+    out: tuple = ()
+    for part in loc:
         if isinstance(data, dict) and part in data:
             data = data[part]
         elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
             data = data[part]
+        elif isinstance(data, dict) and any(data.get(key) == part for key in _DISCRIMINATORS):
+            continue  # a discriminated union's tag, e.g. 'cosine' for {schedule: cosine}
         else:
-            return loc[:i]
-    return loc
+            return out
+        out += (part,)
+    return out
 
 
 def _value_at(data: Any, loc: tuple) -> Any:
@@ -204,8 +211,11 @@ def _from_pydantic(err: dict, file: str, positions: Positions, data: dict) -> Sp
         hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(allowed)}"
         return SpecError(file, *positions.of_key(loc), _dotted(loc), f"unknown key ({hint})")
     if kind == "missing":
+        loc = _written(data, loc[:-1]) + loc[-1:]
         return SpecError(file, *positions.of_key(loc[:-1]), _dotted(loc), "missing required key")
     loc = _written(data, loc)
+    if kind == "union_tag_invalid":
+        loc += (ctx.get("discriminator", "").strip("'"),)
     line, col = positions.of_value(loc)
     got = _value_at(data, loc)
     shown = repr(got) if not isinstance(got, (dict, list)) else f"a {'mapping' if isinstance(got, dict) else 'list'}"
@@ -231,6 +241,8 @@ def _from_pydantic(err: dict, file: str, positions: Positions, data: dict) -> Sp
         "string_pattern_mismatch": lambda: f"{shown} is not a valid name (expected letters, digits, '_' or '-', "
         "starting with a letter)",
         "value_error": lambda: str(ctx.get("error", err["msg"])),
+        "union_tag_invalid": lambda: f"{ctx.get('tag')!r} is not allowed (expected {ctx.get('expected_tags')})",
+        "union_tag_not_found": lambda: f"missing {ctx.get('discriminator')}",
     }
     make = messages.get(kind)
     message = make() if make else f"{err['msg']} (got {shown})"

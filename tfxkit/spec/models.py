@@ -10,7 +10,7 @@ file system (does the data exist, which columns does it have) live in
 from __future__ import annotations
 
 import os
-from typing import Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -48,6 +48,7 @@ DEFAULT_METRICS = {
     "regression": ["mse", "mae"],
 }
 
+OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad", "adamw")
 FEATURE_TRANSFORMS = ("zscore", "scale_0_1", "vocabulary", "bucketize", "hash", "passthrough")
 
 
@@ -158,6 +159,13 @@ class TransformSection(Strict):
         return self
 
 
+class RegularizationSection(Strict):
+    """Weight penalties on every Dense kernel."""
+
+    l1: float = Field(default=0.0, ge=0.0, le=1.0)
+    l2: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
 class ModelSection(Strict):
     """The Keras model the generic Trainer builds."""
 
@@ -166,6 +174,8 @@ class ModelSection(Strict):
     hidden_units: list[int] = Field(default_factory=lambda: [64, 32], min_length=1)
     activation: Literal["relu", "tanh", "gelu", "elu", "selu", "sigmoid", "swish"] = "relu"
     dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
+    batch_norm: bool = Field(default=False, description="BatchNormalization after each hidden layer.")
+    regularization: RegularizationSection = Field(default_factory=RegularizationSection)
 
     @field_validator("hidden_units")
     @classmethod
@@ -175,13 +185,152 @@ class ModelSection(Strict):
         return value
 
 
-class TrainerSection(Strict):
-    """Training loop basics."""
+class OptimizerSection(Strict):
+    """The optimizer and its options; `optimizer: adam` is short for `{name: adam}`."""
 
-    epochs: int = Field(default=10, ge=1, le=100_000)
-    batch_size: int = Field(default=32, ge=1, le=1_000_000)
-    optimizer: Literal["adam", "sgd", "rmsprop", "adagrad", "adamw"] = "adam"
-    learning_rate: float = Field(default=0.001, gt=0.0, le=10.0)
+    name: Literal["adam", "sgd", "rmsprop", "adagrad", "adamw"] = "adam"
+    momentum: Optional[float] = Field(default=None, ge=0.0, lt=1.0, description="sgd and rmsprop only.")
+    nesterov: Optional[bool] = Field(default=None, description="sgd only.")
+    weight_decay: Optional[float] = Field(default=None, ge=0.0, lt=1.0, description="adamw (default 0.004).")
+    clipnorm: Optional[float] = Field(default=None, gt=0.0, description="Clip each gradient to this L2 norm.")
+    clipvalue: Optional[float] = Field(default=None, gt=0.0, description="Clip gradient values to [-v, v].")
+
+    @model_validator(mode="after")
+    def _options_fit_optimizer(self) -> "OptimizerSection":
+        if self.momentum is not None and self.name not in ("sgd", "rmsprop"):
+            raise ValueError(f"momentum does not apply to '{self.name}' (only sgd and rmsprop)")
+        if self.nesterov is not None and self.name != "sgd":
+            raise ValueError(f"nesterov does not apply to '{self.name}' (only sgd)")
+        if self.weight_decay is not None and self.name != "adamw":
+            raise ValueError(f"weight_decay does not apply to '{self.name}' (only adamw; use "
+                             "model.regularization for the others)")
+        if self.clipnorm is not None and self.clipvalue is not None:
+            raise ValueError("give clipnorm or clipvalue, not both")
+        return self
+
+
+class _Schedule(Strict):
+    initial: float = Field(gt=0.0, le=10.0, description="Learning rate at the start (after warm-up).")
+    warmup_steps: int = Field(default=0, ge=0, description="Linear warm-up from 0 over this many steps.")
+
+
+class ConstantSchedule(_Schedule):
+    schedule: Literal["constant"] = "constant"
+
+
+class ExponentialSchedule(_Schedule):
+    schedule: Literal["exponential"]
+    decay_steps: int = Field(ge=1)
+    decay_rate: float = Field(gt=0.0, le=1.0)
+    staircase: bool = False
+
+
+class PiecewiseSchedule(Strict):
+    schedule: Literal["piecewise"]
+    boundaries: list[int] = Field(min_length=1, description="Steps at which the rate changes.")
+    values: list[float] = Field(min_length=2, description="One more value than boundaries.")
+    warmup_steps: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "PiecewiseSchedule":
+        if len(self.values) != len(self.boundaries) + 1:
+            raise ValueError(f"{len(self.boundaries)} boundaries need {len(self.boundaries) + 1} values, "
+                             f"got {len(self.values)}")
+        if any(b <= a for a, b in zip(self.boundaries, self.boundaries[1:])) or self.boundaries[0] < 1:
+            raise ValueError("boundaries must be increasing positive steps")
+        if any(v <= 0 for v in self.values):
+            raise ValueError("learning rates must be > 0")
+        return self
+
+    @property
+    def initial(self) -> float:
+        return self.values[0]
+
+
+class CosineSchedule(_Schedule):
+    schedule: Literal["cosine"]
+    decay_steps: int = Field(ge=1)
+    alpha: float = Field(default=0.0, ge=0.0, le=1.0, description="Final rate as a fraction of initial.")
+
+
+class CosineRestartsSchedule(_Schedule):
+    schedule: Literal["cosine_restarts"]
+    first_decay_steps: int = Field(ge=1)
+    t_mul: float = Field(default=2.0, gt=0.0)
+    m_mul: float = Field(default=1.0, gt=0.0, le=1.0)
+    alpha: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class PolynomialSchedule(_Schedule):
+    schedule: Literal["polynomial"]
+    decay_steps: int = Field(ge=1)
+    end_learning_rate: float = Field(default=0.0001, ge=0.0)
+    power: float = Field(default=1.0, gt=0.0)
+    cycle: bool = False
+
+
+class ReduceOnPlateauSchedule(Strict):
+    schedule: Literal["reduce_on_plateau"]
+    initial: float = Field(gt=0.0, le=10.0)
+    monitor: str = "val_loss"
+    factor: float = Field(default=0.5, gt=0.0, lt=1.0)
+    patience: int = Field(default=2, ge=0)
+    min_delta: float = Field(default=0.0001, ge=0.0)
+    cooldown: int = Field(default=0, ge=0)
+    min_lr: float = Field(default=0.0, ge=0.0)
+
+
+Schedule = Annotated[
+    Union[ConstantSchedule, ExponentialSchedule, PiecewiseSchedule, CosineSchedule, CosineRestartsSchedule,
+          PolynomialSchedule, ReduceOnPlateauSchedule],
+    Field(discriminator="schedule"),
+]
+SCHEDULES = ("constant", "exponential", "piecewise", "cosine", "cosine_restarts", "polynomial", "reduce_on_plateau")
+
+
+class EarlyStoppingSection(Strict):
+    """Stop when the monitored metric stops improving."""
+
+    monitor: str = "val_loss"
+    mode: Literal["auto", "min", "max"] = "auto"
+    patience: int = Field(default=3, ge=0)
+    min_delta: float = Field(default=0.0, ge=0.0)
+    restore_best_weights: bool = True
+
+
+class TrainerSection(Strict):
+    """Training loop: budget, batch, optimizer, learning rate, stopping, hardware."""
+
+    epochs: int = Field(default=10, ge=1, le=100_000, description="Maximum number of epochs.")
+    max_steps: Optional[int] = Field(default=None, ge=1, description="Stop after this many steps in all.")
+    batch_size: int = Field(default=32, ge=1, le=1_000_000, description="Per replica; the global batch "
+                            "is this times the number of replicas.")
+    optimizer: OptimizerSection = Field(default_factory=OptimizerSection)
+    learning_rate: Schedule = Field(default_factory=lambda: ConstantSchedule(initial=0.001))
+    early_stopping: Optional[EarlyStoppingSection] = None
+    distribution: Literal["auto", "default", "mirrored"] = Field(
+        default="auto", description="auto: MirroredStrategy when a GPU is visible, else the default strategy."
+    )
+    mixed_precision: Literal["auto", "on", "off"] = Field(
+        default="auto", description="auto: mixed_float16 on GPU only."
+    )
+
+    @field_validator("optimizer", mode="before")
+    @classmethod
+    def _optimizer_short_form(cls, value):
+        return {"name": value} if isinstance(value, str) else value
+
+    @field_validator("learning_rate", mode="before")
+    @classmethod
+    def _rate_short_form(cls, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return {"schedule": "constant", "initial": float(value)}
+        if isinstance(value, dict):
+            return value if "schedule" in value else {"schedule": "constant", **value}
+        if isinstance(value, BaseModel):
+            return value
+        raise ValueError(f"expected a number or a mapping with 'schedule' (one of: {', '.join(SCHEDULES)}), "
+                         f"got {value!r}")
 
 
 class ThresholdSection(Strict):
