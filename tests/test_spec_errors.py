@@ -153,7 +153,7 @@ CASES = [
     ),
     pytest.param(
         [("  dropout: 0.1\n", "  colour: blue\n")],
-        "{spec}:20:3: model.colour: unknown key (expected one of: type, task, hidden_units, activation, dropout, batch_norm, regularization)",
+        "{spec}:20:3: model.colour: unknown key (expected one of: type, task, hidden_units, activation, dropout, batch_norm, regularization, cnn, text, wide_deep)",
         id="unknown-key-no-close-match",
     ),
     pytest.param(
@@ -164,7 +164,7 @@ CASES = [
     pytest.param(
         [("fill_value: unknown", "fill: unknown")],
         "{spec}:16:34: transform.features.sex.fill: unknown key "
-        "(expected one of: transform, fill_value, top_k, num_oov_buckets, num_buckets)",
+        "(expected one of: transform, fill_value, top_k, sequence_length, num_oov_buckets, num_buckets)",
         id="unknown-key-in-flow-mapping",
     ),
     # --- missing required keys: point at the parent key ---
@@ -281,13 +281,13 @@ CASES = [
     pytest.param(
         [("bill_length_mm: zscore", "bill_length_mm: zscroe")],
         "{spec}:14:21: transform.features.bill_length_mm: 'zscroe' is not allowed "
-        "(expected 'zscore', 'scale_0_1', 'vocabulary', 'bucketize', 'hash' or 'passthrough')",
+        "(expected 'zscore', 'scale_0_1', 'vocabulary', 'bucketize', 'hash', 'passthrough' or 'text')",
         id="transform-name-typo-short-form",
     ),
     pytest.param(
         [("bill_length_mm: zscore", "bill_length_mm: {transform: zscroe}")],
         "{spec}:14:33: transform.features.bill_length_mm.transform: 'zscroe' is not allowed "
-        "(expected 'zscore', 'scale_0_1', 'vocabulary', 'bucketize', 'hash' or 'passthrough')",
+        "(expected 'zscore', 'scale_0_1', 'vocabulary', 'bucketize', 'hash', 'passthrough' or 'text')",
         id="transform-name-typo-long-form",
     ),
     pytest.param(
@@ -309,7 +309,7 @@ CASES = [
     ),
     pytest.param(
         [("bill_length_mm: zscore", "bill_length_mm: {transform: zscore, top_k: 5}")],
-        "{spec}:14:21: transform.features.bill_length_mm: top_k does not apply to 'zscore' (only vocabulary)",
+        "{spec}:14:21: transform.features.bill_length_mm: top_k does not apply to 'zscore' (only vocabulary and text)",
         id="top-k-on-zscore",
     ),
     pytest.param(

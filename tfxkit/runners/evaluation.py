@@ -61,5 +61,6 @@ def threshold_failures(evaluation_uri: str) -> list[str]:
             bound = str(failure.metric_threshold).replace("\n", " ").strip()
             lines.append(f"{key.name} {kind} {shown} on {where} misses threshold {{{bound}}}")
     if result.missing_thresholds:
-        lines.append(f"{len(result.missing_thresholds)} threshold(s) had no metric")
+        lines.append("no thresholds were checked: the Evaluator blesses a model only against declared "
+                     "evaluation.thresholds")
     return lines

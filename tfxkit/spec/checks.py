@@ -13,7 +13,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Iterator
 
-from tfxkit.spec.models import METRICS
+from tfxkit.spec.models import CATEGORICAL_TRANSFORMS, METRICS
 from tfxkit.spec.paths import data_files, guess_format, resolve_path
 
 if TYPE_CHECKING:
@@ -77,6 +77,8 @@ def _check(loaded: "LoadedSpec") -> Iterator[Problem]:
         yield ("transform", "features", spec.data.label), "the label cannot be a model input " \
             "(expected feature columns only; the label is encoded automatically)", True
 
+    yield from _model_references(spec)
+
     task = spec.model.task
     allowed = METRICS[task]
     for i, name in enumerate(spec.evaluation.metrics or []):
@@ -85,6 +87,30 @@ def _check(loaded: "LoadedSpec") -> Iterator[Problem]:
     for name in spec.evaluation.thresholds:
         if name not in allowed:
             yield ("evaluation", "thresholds", name), _bad_metric(name, task), True
+
+
+def _model_references(spec) -> Iterator[Problem]:
+    """Model sections name transformed columns; they must exist and have the right transform."""
+    if spec.transform.module_file:
+        return  # a custom preprocessing_fn decides its outputs; checked when the Trainer runs
+    features = spec.transform.features
+    model = spec.model
+
+    def need(path: tuple, name: str, kinds: tuple[str, ...], what: str) -> Iterator[Problem]:
+        if name not in features:
+            yield path, f"'{name}' is not in transform.features (expected {what})", False
+        elif features[name].transform not in kinds:
+            yield path, f"'{name}' has transform '{features[name].transform}' (expected {what})", False
+
+    if model.cnn:
+        yield from need(("model", "cnn", "image"), model.cnn.image, ("zscore", "scale_0_1", "passthrough"),
+                        "a numeric column: zscore, scale_0_1 or passthrough")
+    if model.text:
+        yield from need(("model", "text", "feature"), model.text.feature, ("text",), "a column with transform: text")
+    if model.wide_deep:
+        for i, name in enumerate(model.wide_deep.wide):
+            yield from need(("model", "wide_deep", "wide", i), name, CATEGORICAL_TRANSFORMS,
+                            "a categorical column: vocabulary, bucketize or hash")
 
 
 def _bad_metric(name: str, task: str) -> str:

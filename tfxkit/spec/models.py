@@ -49,7 +49,8 @@ DEFAULT_METRICS = {
 }
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad", "adamw")
-FEATURE_TRANSFORMS = ("zscore", "scale_0_1", "vocabulary", "bucketize", "hash", "passthrough")
+FEATURE_TRANSFORMS = ("zscore", "scale_0_1", "vocabulary", "bucketize", "hash", "passthrough", "text")
+CATEGORICAL_TRANSFORMS = ("vocabulary", "bucketize", "hash")
 
 
 class Strict(BaseModel):
@@ -113,11 +114,15 @@ class ValidationSection(Strict):
 class FeatureTransform(Strict):
     """How one raw column becomes a model input."""
 
-    transform: Literal["zscore", "scale_0_1", "vocabulary", "bucketize", "hash", "passthrough"]
+    transform: Literal["zscore", "scale_0_1", "vocabulary", "bucketize", "hash", "passthrough", "text"]
     fill_value: Optional[Union[float, int, str]] = Field(
         default=None, description="Value for missing entries (default 0 for numbers, '' for strings)."
     )
-    top_k: Optional[int] = Field(default=None, ge=1, description="vocabulary: keep the k most frequent values.")
+    top_k: Optional[int] = Field(default=None, ge=1, description="vocabulary and text: keep the k most frequent "
+                                 "values (tokens).")
+    sequence_length: Optional[int] = Field(default=None, ge=1, le=100_000,
+                                           description="text: tokens kept per example (padded or truncated; "
+                                           "default 200).")
     num_oov_buckets: int = Field(default=1, ge=0, description="vocabulary: buckets for unseen values.")
     num_buckets: Optional[int] = Field(default=None, ge=2, description="bucketize and hash: number of buckets.")
 
@@ -127,8 +132,10 @@ class FeatureTransform(Strict):
             raise ValueError(f"'{self.transform}' needs num_buckets (expected an integer >= 2)")
         if self.transform not in ("bucketize", "hash") and self.num_buckets is not None:
             raise ValueError(f"num_buckets does not apply to '{self.transform}' (only bucketize and hash)")
-        if self.transform != "vocabulary" and self.top_k is not None:
-            raise ValueError(f"top_k does not apply to '{self.transform}' (only vocabulary)")
+        if self.transform not in ("vocabulary", "text") and self.top_k is not None:
+            raise ValueError(f"top_k does not apply to '{self.transform}' (only vocabulary and text)")
+        if self.transform != "text" and self.sequence_length is not None:
+            raise ValueError(f"sequence_length does not apply to '{self.transform}' (only text)")
         return self
 
 
@@ -166,16 +173,52 @@ class RegularizationSection(Strict):
     l2: float = Field(default=0.0, ge=0.0, le=1.0)
 
 
+class CnnSection(Strict):
+    """Convolutions over one image-like feature (a fixed-length float list)."""
+
+    image: str = Field(description="The transformed column holding the pixels.")
+    shape: list[int] = Field(min_length=2, max_length=3, description="[height, width] or [height, width, channels].")
+    filters: list[int] = Field(default_factory=lambda: [32, 64], min_length=1, description="One conv block each.")
+    kernel_size: int = Field(default=3, ge=1, le=15)
+    pool_size: int = Field(default=2, ge=1, le=8)
+
+    @field_validator("shape", "filters")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(v < 1 for v in value):
+            raise ValueError("expected positive integers")
+        return value
+
+
+class TextSection(Strict):
+    """Embedding and encoder for a `text` column (tokenized inside the Transform graph)."""
+
+    feature: str = Field(description="A column declared with transform: text.")
+    embedding_dim: int = Field(default=32, ge=1, le=4096)
+    encoder: Literal["pooling", "conv", "lstm"] = "pooling"
+    units: int = Field(default=32, ge=1, le=4096, description="conv filters or LSTM units.")
+
+
+class WideDeepSection(Strict):
+    """A linear model over categorical columns plus a DNN over everything, logits summed."""
+
+    wide: list[str] = Field(min_length=1, description="Categorical columns of the wide (linear) part.")
+    embedding_dim: int = Field(default=8, ge=1, le=1024, description="Deep part: embedding size of categoricals.")
+
+
 class ModelSection(Strict):
     """The Keras model the generic Trainer builds."""
 
-    type: Literal["dnn"] = "dnn"
+    type: Literal["dnn", "wide_deep", "cnn", "text"] = "dnn"
     task: Literal["binary", "multiclass", "regression"]
     hidden_units: list[int] = Field(default_factory=lambda: [64, 32], min_length=1)
     activation: Literal["relu", "tanh", "gelu", "elu", "selu", "sigmoid", "swish"] = "relu"
     dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
     batch_norm: bool = Field(default=False, description="BatchNormalization after each hidden layer.")
     regularization: RegularizationSection = Field(default_factory=RegularizationSection)
+    cnn: Optional[CnnSection] = None
+    text: Optional[TextSection] = None
+    wide_deep: Optional[WideDeepSection] = None
 
     @field_validator("hidden_units")
     @classmethod
@@ -183,6 +226,16 @@ class ModelSection(Strict):
         if any(u < 1 for u in value):
             raise ValueError("every layer needs at least 1 unit (expected positive integers)")
         return value
+
+    @model_validator(mode="after")
+    def _family_section(self) -> "ModelSection":
+        for family in ("cnn", "text", "wide_deep"):
+            given = getattr(self, family) is not None
+            if self.type == family and not given:
+                raise ValueError(f"type '{family}' needs a '{family}' section")
+            if self.type != family and given:
+                raise ValueError(f"a '{family}' section needs type: {family} (type is '{self.type}')")
+        return self
 
 
 class OptimizerSection(Strict):
