@@ -536,3 +536,20 @@ def test_make_strategy_applies_precision():
     finally:
         keras.mixed_precision.set_global_policy("float32")
     assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_learning_rate_logged_under_mixed_precision(tmp_path):
+    """With mixed_float16 compile() wraps the optimizer in a LossScaleOptimizer; the rate is still logged."""
+    trainer = trainer_config(optimizer="sgd", mixed_precision="on",
+                             learning_rate={"schedule": "cosine", "initial": 0.1, "decay_steps": 8})
+    try:
+        make_strategy(plan_hardware(trainer["distribution"], trainer["mixed_precision"], []))
+        model = tiny_model(trainer)
+        assert isinstance(model.optimizer, keras.mixed_precision.LossScaleOptimizer)
+        x = np.ones((20, 1), np.float32)
+        history = model.fit(x, x, epochs=3, batch_size=10, verbose=0,
+                            callbacks=training_callbacks(trainer, str(tmp_path / "logs"), None))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    expected = [textbook_rate(trainer["learning_rate"], 2 * (e + 1)) for e in range(3)]
+    np.testing.assert_allclose(history.history["learning_rate"], expected, rtol=1e-5)

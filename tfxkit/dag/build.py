@@ -36,7 +36,7 @@ from tfxkit.dag.staging import content_addressed_copy
 from tfxkit.dag.plan import RESOLVER_ID, data_format, plan_nodes
 from tfxkit.metadata.connection import spec_connection_config
 from tfxkit.spec.load import LoadedSpec
-from tfxkit.spec.models import LOWER_IS_BETTER, METRICS
+from tfxkit.spec.models import LOWER_IS_BETTER, METRICS, ThresholdSection
 from tfxkit.spec.paths import split_input
 
 PREPROCESSING_FN = "tfxkit.modules.preprocessing.preprocessing_fn"
@@ -83,32 +83,39 @@ def trainer_config(loaded: LoadedSpec) -> dict[str, Any]:
     }
 
 
+def metric_threshold(name: str, gate: ThresholdSection) -> tfma.MetricThreshold:
+    """Absolute bounds and the change against the baseline, with the metric's direction."""
+    threshold = tfma.MetricThreshold()
+    if gate.lower_bound is not None:
+        threshold.value_threshold.lower_bound.value = gate.lower_bound
+    if gate.upper_bound is not None:
+        threshold.value_threshold.upper_bound.value = gate.upper_bound
+    if gate.min_improvement is not None:
+        lower = name in LOWER_IS_BETTER
+        threshold.change_threshold.direction = (
+            tfma.MetricDirection.LOWER_IS_BETTER if lower else tfma.MetricDirection.HIGHER_IS_BETTER
+        )
+        threshold.change_threshold.absolute.value = -gate.min_improvement if lower else gate.min_improvement
+    return threshold
+
+
 def eval_config(loaded: LoadedSpec) -> tfma.EvalConfig:
     """TFMA config: the serving model on raw examples, label transformed by the same graph."""
     spec = loaded.spec
     task = spec.model.task
+    overall = tfma.SlicingSpec()
+    slices = [tfma.SlicingSpec(feature_keys=[s]) for s in spec.evaluation.slices]
     metrics = []
     for name in spec.metric_names():
-        threshold = None
+        metric = tfma.MetricConfig(class_name=METRICS[task][name])
         gate = spec.evaluation.thresholds.get(name)
         if gate is not None:
-            threshold = tfma.MetricThreshold()
-            if gate.lower_bound is not None or gate.upper_bound is not None:
-                value = tfma.GenericValueThreshold()
-                if gate.lower_bound is not None:
-                    value.lower_bound.value = gate.lower_bound
-                if gate.upper_bound is not None:
-                    value.upper_bound.value = gate.upper_bound
-                threshold.value_threshold.CopyFrom(value)
-            if gate.min_improvement is not None:
-                lower = name in LOWER_IS_BETTER
-                threshold.change_threshold.CopyFrom(
-                    tfma.GenericChangeThreshold(
-                        direction=tfma.MetricDirection.LOWER_IS_BETTER if lower else tfma.MetricDirection.HIGHER_IS_BETTER,
-                        absolute={"value": -gate.min_improvement if lower else gate.min_improvement},
-                    )
-                )
-        metrics.append(tfma.MetricConfig(class_name=METRICS[task][name], threshold=threshold))
+            # Per-slice thresholds: TFMA applies a plain `threshold` to every slice.
+            metric.per_slice_thresholds.append(tfma.PerSliceMetricThreshold(
+                slicing_specs=[overall] + (slices if gate.per_slice else []),
+                threshold=metric_threshold(name, gate),
+            ))
+        metrics.append(metric)
     return tfma.EvalConfig(
         model_specs=[
             tfma.ModelSpec(
@@ -117,7 +124,7 @@ def eval_config(loaded: LoadedSpec) -> tfma.EvalConfig:
                 preprocessing_function_names=["transform_features"],
             )
         ],
-        slicing_specs=[tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=[s]) for s in spec.evaluation.slices],
+        slicing_specs=[overall] + slices,
         metrics_specs=[tfma.MetricsSpec(metrics=metrics)],
     )
 

@@ -13,8 +13,16 @@ class LogLearningRate(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
-            # tf_keras' optimizer evaluates a schedule at its current step here.
-            logs["learning_rate"] = float(keras.backend.get_value(self.model.optimizer.learning_rate))
+            # With a schedule, tf_keras' `optimizer.learning_rate` is the rate of the last update (the
+            # schedule at iterations - 1), while TensorBoard logs the schedule at `iterations` under this
+            # same key; evaluate it the same way so the epoch logs and TensorBoard agree.
+            optimizer = getattr(self.model.optimizer, "inner_optimizer", self.model.optimizer)
+            schedule = getattr(optimizer, "_learning_rate", None)
+            if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+                rate = schedule(optimizer.iterations)
+            else:
+                rate = optimizer.learning_rate
+            logs["learning_rate"] = float(keras.backend.get_value(rate))
 
 
 class StepBudget(keras.callbacks.Callback):

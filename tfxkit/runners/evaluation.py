@@ -46,6 +46,22 @@ def spec_metrics(evaluation_uri: str, task: str, names: list[str]) -> dict[str, 
     return out
 
 
+def describe_failure(failure, value: float | None) -> str:
+    """'0.8712 is below lower_bound 0.9' or 'changed by -0.0300 vs the baseline (needs >= -0.02)'."""
+    shown = f"{value:.4f}" if value is not None else "?"
+    threshold = failure.metric_threshold
+    if failure.metric_key.is_diff:
+        change = threshold.change_threshold
+        higher = change.direction == tfma.MetricDirection.HIGHER_IS_BETTER
+        return f"changed by {shown} vs the baseline (needs {'>=' if higher else '<='} {change.absolute.value:g})"
+    bounds = threshold.value_threshold
+    if bounds.HasField("lower_bound") and value is not None and value < bounds.lower_bound.value:
+        return f"{shown} is below lower_bound {bounds.lower_bound.value:g}"
+    if bounds.HasField("upper_bound") and value is not None and value > bounds.upper_bound.value:
+        return f"{shown} is above upper_bound {bounds.upper_bound.value:g}"
+    return f"{shown} misses {' '.join(str(threshold).split())}"
+
+
 def threshold_failures(evaluation_uri: str) -> list[str]:
     """One line per failed threshold: metric, slice, value and the bound it missed."""
     result = tfma.load_validation_result(evaluation_uri)
@@ -54,12 +70,8 @@ def threshold_failures(evaluation_uri: str) -> list[str]:
         where = ", ".join(f"{k.column}={k.bytes_value.decode() or k.int64_value or k.float_value}"
                           for k in per_slice.slice_key.single_slice_keys) or "all data"
         for failure in per_slice.failures:
-            key = failure.metric_key
-            kind = "change vs baseline" if key.is_diff else "value"
             value = _metric_value(failure.metric_value)
-            shown = f"{value:.4f}" if value is not None else "?"
-            bound = str(failure.metric_threshold).replace("\n", " ").strip()
-            lines.append(f"{key.name} {kind} {shown} on {where} misses threshold {{{bound}}}")
+            lines.append(f"{failure.metric_key.name} {describe_failure(failure, value)} on {where}")
     if result.missing_thresholds:
         lines.append("no thresholds were checked: the Evaluator blesses a model only against declared "
                      "evaluation.thresholds")

@@ -396,6 +396,9 @@ class ThresholdSection(Strict):
         description="How much better than the latest blessed model the candidate must be "
         "(negative: how much worse it may be). Ignored on the first run, when there is no baseline.",
     )
+    per_slice: bool = Field(
+        default=False, description="Apply to every slice in evaluation.slices too, not only to all data."
+    )
 
     @model_validator(mode="after")
     def _some_bound(self) -> "ThresholdSection":

@@ -1,0 +1,292 @@
+"""Trainer throughput: tfxkit's input pipeline and fit loop against plain Keras on in-memory data.
+
+Run from the repository root:
+
+    .venv/bin/python bench/trainer_throughput.py [--examples 50000] [--repeats 3] [--keep]
+
+Setup (not timed):
+
+1. synthetic data: N examples, 20 float features with assorted means and
+   scales, a 3-class integer label from a noisy linear rule;
+2. a real tf.Transform run (tensorflow_transform.beam, DirectRunner) with
+   tfxkit's own `preprocessing_fn` (every feature `zscore`, the label as class
+   ids): it writes the transform_fn/transformed metadata and the transformed
+   examples as gzipped TFRecord tf.Examples, as the Transform component does;
+3. a `DataAccessor` built the way TFX's Trainer builds `fn_args.data_accessor`
+   (tfx/components/trainer/fn_args_utils.py) from an Examples artifact over
+   those files;
+4. the same transformed examples read back once into numpy arrays for the
+   plain Keras side.
+
+Timed, per repetition, interleaved (order alternating between repetitions):
+
+- tfxkit: what `tfxkit.modules.trainer.run_fn` does: `plan_hardware` /
+  `make_strategy`, `make_dataset` over the TFRecords (parse, shuffle, batch,
+  prefetch), `build_model` under the strategy, `model.fit` with
+  `training_callbacks` (BackupAndRestore checkpoint every epoch, LogLearningRate,
+  LogEpochs, TensorBoard);
+- keras: a model from the same `build_model` (same architecture, optimizer,
+  loss and metrics), `model.fit(numpy dict, labels, batch_size, shuffle=True)`,
+  no callbacks.
+
+Each fit runs 1 warm-up epoch (tracing, first-iterator costs) plus E timed
+epochs; the clock runs from the end of the warm-up epoch to the end of the
+last epoch (every callback of those epochs included). No validation on either
+side. Throughput = training examples / timed seconds; the medians over the
+repetitions are compared (target: tfxkit >= 0.8x keras).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tensorflow_transform as tft  # noqa: E402
+import tensorflow_transform.beam as tft_beam  # noqa: E402
+import tf_keras as keras  # noqa: E402
+from absl import logging as absl_logging  # noqa: E402
+from tensorflow_transform.tf_metadata import dataset_metadata  # noqa: E402
+
+import apache_beam as beam  # noqa: E402
+from tfx.components.trainer.fn_args_utils import DataAccessor  # noqa: E402
+from tfx.components.util import examples_utils, tfxio_utils  # noqa: E402
+from tfx.proto import example_gen_pb2  # noqa: E402
+from tfx.types import artifact_utils, standard_artifacts  # noqa: E402
+
+from tfxkit.modules import preprocessing  # noqa: E402
+from tfxkit.modules.callbacks import training_callbacks  # noqa: E402
+from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus  # noqa: E402
+from tfxkit.modules.model_builder import build_model  # noqa: E402
+from tfxkit.modules.trainer import make_dataset  # noqa: E402
+from tfxkit.spec.models import PipelineSpec  # noqa: E402
+
+NUM_FEATURES = 20
+NUM_CLASSES = 3
+LABEL = "species"
+TARGET_RATIO = 0.8
+
+
+def spec_configs(batch_size: int, epochs: int) -> tuple[dict, dict]:
+    """Transform and Trainer custom_config, shaped as tfxkit.dag.build makes them from a validated spec."""
+    spec = PipelineSpec.model_validate({
+        "pipeline": {"name": "bench", "root": "/tmp/bench"},
+        "data": {"path": "synthetic.tfrecord", "label": LABEL},
+        "transform": {"features": {f"f{i:02d}": "zscore" for i in range(NUM_FEATURES)}},
+        "model": {"task": "multiclass", "hidden_units": [64, 32]},
+        "trainer": {"epochs": epochs, "batch_size": batch_size, "optimizer": "adam", "learning_rate": 0.001},
+    })
+    transform = {"label": spec.data.label, "task": spec.model.task,
+                 "features": {n: f.model_dump() for n, f in spec.transform.features.items()}}
+    trainer = {"label": spec.data.label, "task": spec.model.task, "model": spec.model.model_dump(),
+               "trainer": spec.trainer.model_dump(), "metrics": spec.metric_names()}
+    return transform, trainer
+
+
+def synthetic_rows(n: int, seed: int = 0) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    means = rng.uniform(-50, 50, NUM_FEATURES)
+    scales = rng.uniform(0.1, 20, NUM_FEATURES)
+    x = rng.normal(size=(n, NUM_FEATURES))
+    logits = x @ rng.normal(size=(NUM_FEATURES, NUM_CLASSES)) + rng.normal(scale=0.5, size=(n, NUM_CLASSES))
+    label = logits.argmax(axis=1)
+    raw = (x * scales + means).astype(np.float32)
+    return [{**{f"f{i:02d}": float(row[i]) for i in range(NUM_FEATURES)}, LABEL: int(y)}
+            for row, y in zip(raw, label)]
+
+
+def run_transform(rows: list[dict], transform_config: dict, work: Path) -> tuple[str, str]:
+    """tf.Transform with tfxkit's preprocessing_fn; returns (transform_output dir, transformed files pattern)."""
+    feature_spec = {f"f{i:02d}": tf.io.FixedLenFeature([], tf.float32) for i in range(NUM_FEATURES)}
+    feature_spec[LABEL] = tf.io.FixedLenFeature([], tf.int64)
+    raw_metadata = dataset_metadata.DatasetMetadata.from_feature_spec(feature_spec)
+    transform_dir = work / "transform_graph"
+    examples_dir = work / "transformed_examples" / "Split-train"
+
+    def preprocessing_fn(inputs):
+        return preprocessing.preprocessing_fn(inputs, transform_config)
+
+    with beam.Pipeline() as pipeline, tft_beam.Context(temp_dir=str(work / "tft_tmp")):
+        data = pipeline | "Rows" >> beam.Create(rows, reshuffle=False)
+        (transformed, transformed_metadata), transform_fn = (
+            (data, raw_metadata) | tft_beam.AnalyzeAndTransformDataset(preprocessing_fn))
+        coder = tft.coders.ExampleProtoCoder(transformed_metadata.schema)
+        _ = (transformed
+             | "Encode" >> beam.Map(coder.encode)
+             | "Write" >> beam.io.WriteToTFRecord(str(examples_dir / "transformed_examples"),
+                                                  file_name_suffix=".gz",
+                                                  compression_type=beam.io.filesystem.CompressionTypes.GZIP))
+        _ = transform_fn | tft_beam.WriteTransformFn(str(transform_dir))
+    # The Trainer's train_files: io_utils.all_files_pattern(split uri).
+    return str(transform_dir), str(examples_dir / "*")
+
+
+def data_accessor(examples_uri: str) -> DataAccessor:
+    """fn_args.data_accessor as tfx.components.trainer.fn_args_utils.get_common_fn_args builds it."""
+    examples = standard_artifacts.Examples()
+    examples.uri = examples_uri
+    examples.split_names = artifact_utils.encode_split_names(["train"])
+    examples_utils.set_payload_format(examples, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
+    descriptors = ["Trainer"]
+    return DataAccessor(
+        tf_dataset_factory=tfxio_utils.get_tf_dataset_factory_from_artifact([examples], descriptors),
+        record_batch_factory=tfxio_utils.get_record_batch_factory_from_artifact([examples], descriptors),
+        data_view_decode_fn=tfxio_utils.get_data_view_decode_fn_from_artifact([examples], descriptors),
+    )
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Seconds from the end of the warm-up epoch to the end of the last one (the last callback in the list)."""
+
+    def __init__(self, warmup_epochs: int):
+        super().__init__()
+        self.warmup_epochs = warmup_epochs
+        self.start: float | None = None
+        self.end: float | None = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.warmup_epochs - 1:
+            self.start = time.perf_counter()
+        self.end = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+def measure_tfxkit(files: str, accessor: DataAccessor, tft_output, config: dict, work: Path, rep: int,
+                   warmup: int, n: int) -> float:
+    """run_fn's training path, timed after the warm-up epoch; returns examples per second."""
+    trainer = config["trainer"]
+    label_key = f"{config['label']}_xf"
+    plan = plan_hardware(trainer["distribution"], trainer["mixed_precision"], visible_gpus())
+    strategy = make_strategy(plan)
+    batch_size = trainer["batch_size"] * strategy.num_replicas_in_sync
+    train = make_dataset([files], accessor, tft_output, label_key, batch_size, True)
+    with strategy.scope():
+        model = build_model(tft_output, config)
+    clock = EpochClock(warmup)
+    run_dir = work / "runs" / f"tfxkit-{rep}"
+    callbacks = training_callbacks(trainer, str(run_dir / "model_run"), str(run_dir / ".resume")) + [clock]
+    history = model.fit(train, epochs=warmup + trainer["epochs"], callbacks=callbacks, verbose=0)
+    assert len(history.epoch) == warmup + trainer["epochs"]
+    return n * trainer["epochs"] / clock.seconds
+
+
+def measure_keras(x: dict, y: np.ndarray, tft_output, config: dict, warmup: int) -> float:
+    """Plain model.fit on numpy arrays, same model and batch size; returns examples per second."""
+    trainer = config["trainer"]
+    model = build_model(tft_output, config)
+    clock = EpochClock(warmup)
+    history = model.fit(x, y, batch_size=trainer["batch_size"], epochs=warmup + trainer["epochs"], shuffle=True,
+                        callbacks=[clock], verbose=0)
+    assert len(history.epoch) == warmup + trainer["epochs"]
+    return len(y) * trainer["epochs"] / clock.seconds
+
+
+def measure_input_only(files: str, accessor: DataAccessor, tft_output, config: dict) -> float:
+    """tfxkit's make_dataset alone: one full pass (after one warm-up pass), examples per second."""
+    label_key = f"{config['label']}_xf"
+    dataset = make_dataset([files], accessor, tft_output, label_key, config["trainer"]["batch_size"], True)
+    for _ in dataset:
+        pass
+    start, count = time.perf_counter(), 0
+    for _, labels in dataset:
+        count += int(labels.shape[0])
+    return count / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--examples", type=int, default=50_000)
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per fit")
+    parser.add_argument("--warmup-epochs", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = parser.parse_args()
+
+    absl_logging.set_verbosity(absl_logging.WARNING)
+    tf.get_logger().setLevel("ERROR")
+    keras.utils.set_random_seed(0)
+    work = Path(tempfile.mkdtemp(prefix="tfxkit-trainer-bench-"))
+    print(f"bench: work folder {work}")
+    print(f"bench: TensorFlow {tf.__version__}, tf_keras {keras.__version__}, {os.cpu_count()} CPUs, "
+          f"GPUs: {visible_gpus() or 'none'}")
+
+    transform_config, config = spec_configs(args.batch_size, args.epochs)
+    started = time.perf_counter()
+    rows = synthetic_rows(args.examples)
+    transform_dir, files = run_transform(rows, transform_config, work)
+    del rows
+    print(f"bench: setup: {args.examples} examples, {NUM_FEATURES} float features, {NUM_CLASSES} classes; "
+          f"tf.Transform (tfxkit preprocessing_fn, zscore) wrote gzipped TFRecords in "
+          f"{time.perf_counter() - started:.1f} s (not timed below)")
+
+    tft_output = tft.TFTransformOutput(transform_dir)
+    accessor = data_accessor(str(Path(files).parent.parent))
+    label_key = f"{LABEL}_xf"
+    # The same transformed examples, in memory, for plain Keras.
+    parts = list(make_dataset([files], accessor, tft_output, label_key, 4096, False).as_numpy_iterator())
+    x = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}
+    y = np.concatenate([p[1] for p in parts])
+    assert len(y) == args.examples, len(y)
+    probe = build_model(tft_output, config)
+    print(f"bench: model: tfxkit build_model, dnn {config['model']['hidden_units']}, "
+          f"{probe.count_params()} parameters, inputs {len(probe.inputs)} x {tuple(probe.inputs[0].shape)}, "
+          f"softmax over {probe.output_shape[-1]} classes, adam 1e-3; batch {args.batch_size}")
+    print(f"bench: each fit = {args.warmup_epochs} warm-up epoch(s) (not timed) + {args.epochs} timed epochs "
+          f"x {args.examples} examples; no validation; {args.repeats} interleaved repetitions")
+    del probe
+
+    tfxkit_rates, keras_rates, input_rates = [], [], []
+    for rep in range(args.repeats):
+        order = ["tfxkit", "keras"] if rep % 2 == 0 else ["keras", "tfxkit"]
+        for side in order:
+            keras.backend.clear_session()
+            if side == "tfxkit":
+                rate = measure_tfxkit(files, accessor, tft_output, config, work, rep, args.warmup_epochs,
+                                      args.examples)
+                tfxkit_rates.append(rate)
+            else:
+                rate = measure_keras(x, y, tft_output, config, args.warmup_epochs)
+                keras_rates.append(rate)
+        input_rates.append(measure_input_only(files, accessor, tft_output, config))
+        print(f"  rep {rep + 1} ({' then '.join(order)}): tfxkit {tfxkit_rates[-1]:>9,.0f} ex/s   "
+              f"keras {keras_rates[-1]:>9,.0f} ex/s   ratio {tfxkit_rates[-1] / keras_rates[-1]:.2f}   "
+              f"(tfxkit input pipeline alone {input_rates[-1]:>9,.0f} ex/s)")
+    keras.mixed_precision.set_global_policy("float32")
+
+    tfxkit_median, keras_median = statistics.median(tfxkit_rates), statistics.median(keras_rates)
+    ratio = tfxkit_median / keras_median
+    print("result (median of repetitions, training examples per second):")
+    print(f"  tfxkit Trainer (make_dataset over gzipped TFRecords + fit with training_callbacks): "
+          f"{tfxkit_median:,.0f} ex/s")
+    print(f"  plain Keras model.fit (numpy arrays in memory):                                      "
+          f"{keras_median:,.0f} ex/s")
+    print(f"  tfxkit input pipeline alone (no training):                                           "
+          f"{statistics.median(input_rates):,.0f} ex/s")
+    print(f"  ratio tfxkit / keras = {ratio:.2f} (target >= {TARGET_RATIO}): "
+          f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}")
+
+    if args.keep:
+        print(f"bench: kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
