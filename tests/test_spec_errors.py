@@ -274,20 +274,17 @@ CASES = [
     ),
     pytest.param(
         [("optimizer: adam", "optimizer: adamm")],
-        "{spec}:24:14: trainer.optimizer: 'adamm' is not allowed "
-        "(expected 'adam', 'sgd', 'rmsprop', 'adagrad' or 'adamw')",
+        "{spec}:24:14: trainer.optimizer: 'adamm' is not allowed (did you mean 'adam'?)",
         id="optimizer-typo",
     ),
     pytest.param(
         [("bill_length_mm: zscore", "bill_length_mm: zscroe")],
-        "{spec}:14:21: transform.features.bill_length_mm: 'zscroe' is not allowed "
-        "(expected 'zscore', 'scale_0_1', 'vocabulary', 'bucketize', 'hash', 'passthrough' or 'text')",
+        "{spec}:14:21: transform.features.bill_length_mm: 'zscroe' is not allowed (did you mean 'zscore'?)",
         id="transform-name-typo-short-form",
     ),
     pytest.param(
         [("bill_length_mm: zscore", "bill_length_mm: {transform: zscroe}")],
-        "{spec}:14:33: transform.features.bill_length_mm.transform: 'zscroe' is not allowed "
-        "(expected 'zscore', 'scale_0_1', 'vocabulary', 'bucketize', 'hash', 'passthrough' or 'text')",
+        "{spec}:14:33: transform.features.bill_length_mm.transform: 'zscroe' is not allowed (did you mean 'zscore'?)",
         id="transform-name-typo-long-form",
     ),
     pytest.param(
@@ -529,8 +526,7 @@ def test_model_and_file_mistakes_reported_in_one_pass(tmp_path):
     assert errors_of(path) == [
         f"{path}:8:10: data.label: no column 'specie' in the data (did you mean 'species'?)",
         f"{path}:22:3: trainer.epocs: unknown key (did you mean 'epochs'?)",
-        f"{path}:24:14: trainer.optimizer: 'adamm' is not allowed "
-        "(expected 'adam', 'sgd', 'rmsprop', 'adagrad' or 'adamw')",
+        f"{path}:24:14: trainer.optimizer: 'adamm' is not allowed (did you mean 'adam'?)",
     ]
 
 

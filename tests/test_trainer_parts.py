@@ -221,6 +221,28 @@ def test_optimizer_applies_schedule_step_by_step(name, warmup):
         assert float(schedule(optimizer.iterations)) == pytest.approx(textbook_rate(cfg, total), rel=1e-5, abs=1e-8)
 
 
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_warmup_config_round_trip(name):
+    cfg = rate_config({**SCHEDULES[name], "warmup_steps": 8})
+    rate = learning_rate(cfg)
+    again = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(rate))
+    assert isinstance(again, WarmUp)
+    for step in steps_to_check(8):
+        assert evaluate(again, step) == pytest.approx(textbook_rate(cfg, step), rel=1e-5, abs=1e-8), step
+
+
+def test_saved_model_with_warmup_reloads(tmp_path):
+    """The Trainer saves with save_format="tf"; keras.models.load_model must rebuild the optimizer's schedule."""
+    trainer = trainer_config(optimizer="sgd", learning_rate={**SCHEDULES["cosine"], "warmup_steps": 8})
+    model = tiny_model(trainer)
+    model.fit(np.ones((4, 1), np.float32), np.ones((4, 1), np.float32), epochs=1, verbose=0)
+    model.save(str(tmp_path / "model"), save_format="tf")
+    restored = keras.models.load_model(str(tmp_path / "model"))
+    schedule = restored.optimizer._learning_rate
+    assert isinstance(schedule, WarmUp)
+    assert float(schedule(12)) == pytest.approx(textbook_rate(trainer["learning_rate"], 12), rel=1e-5)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Optimizer options
 

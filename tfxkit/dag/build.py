@@ -25,6 +25,7 @@ from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGe
 from tfx.components.statistics_gen.component import StatisticsGen
 from tfx.components.trainer.component import Trainer
 from tfx.components.transform.component import Transform
+from tfx.components.tuner.component import Tuner
 from tfx.dsl.components.common.resolver import Resolver
 from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
@@ -41,6 +42,7 @@ from tfxkit.spec.paths import split_input
 
 PREPROCESSING_FN = "tfxkit.modules.preprocessing.preprocessing_fn"
 RUN_FN = "tfxkit.modules.trainer.run_fn"
+TUNER_FN = "tfxkit.modules.tuning.tuner_fn"
 _MODULES_DIR = Path(__file__).resolve().parent.parent / "modules"
 
 
@@ -178,10 +180,25 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None) -> tf
         built[gate.id] = gate
         transform.add_upstream_node(gate)
 
+    tuned = None
+    if spec.tuning:
+        tuner = Tuner(
+            examples=transform.outputs["transformed_examples"],
+            transform_graph=transform.outputs["transform_graph"],
+            schema=schema,
+            tuner_fn=TUNER_FN,
+            train_args=trainer_pb2.TrainArgs(),
+            eval_args=trainer_pb2.EvalArgs(),
+            custom_config={**trainer_config(loaded), "tuning": spec.tuning.model_dump()},
+        )
+        built[tuner.id] = tuner
+        tuned = tuner.outputs["best_hyperparameters"]
+
     trainer = Trainer(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
         schema=schema,
+        hyperparameters=tuned,
         run_fn=RUN_FN,
         train_args=trainer_pb2.TrainArgs(),
         eval_args=trainer_pb2.EvalArgs(),

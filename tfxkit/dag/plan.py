@@ -31,6 +31,10 @@ class Node:
     cached: bool = True
 
 
+def _describe(section) -> str:
+    return " ".join(f"{k}={v}" for k, v in section.model_dump(exclude_none=True).items())
+
+
 def data_format(loaded: LoadedSpec) -> str:
     """csv or tfrecord: declared, or guessed from the data files."""
     spec = loaded.spec
@@ -92,20 +96,40 @@ def plan_nodes(loaded: LoadedSpec) -> list[Node]:
             params=transform_params,
             cached=cache,
         ),
+    ]
+    trainer_inputs = {
+        "examples": "Transform.transformed_examples",
+        "transform_graph": "Transform.transform_graph",
+        "schema": schema,
+    }
+    if spec.tuning:
+        tuning = spec.tuning
+        nodes.append(Node(
+            "Tuner",
+            "Tuner (KerasTuner)",
+            dict(trainer_inputs),
+            ("best_hyperparameters", "tuner_results"),
+            params={
+                "algorithm": tuning.algorithm,
+                "max_trials": tuning.max_trials,
+                "epochs_per_trial": tuning.epochs_per_trial,
+                "search_space": sorted(tuning.search_space),
+            },
+            cached=cache,
+        ))
+        trainer_inputs["hyperparameters"] = "Tuner.best_hyperparameters"
+    nodes += [
         Node(
             "Trainer",
             "Trainer",
-            {
-                "examples": "Transform.transformed_examples",
-                "transform_graph": "Transform.transform_graph",
-                "schema": schema,
-            },
+            trainer_inputs,
             ("model", "model_run"),
             params={
                 "model": f"{spec.model.type} {spec.model.task} {spec.model.hidden_units}",
                 "epochs": spec.trainer.epochs,
                 "batch_size": spec.trainer.batch_size,
-                "optimizer": f"{spec.trainer.optimizer} lr={spec.trainer.learning_rate}",
+                "optimizer": _describe(spec.trainer.optimizer),
+                "learning_rate": _describe(spec.trainer.learning_rate),
             },
             cached=cache,
         ),

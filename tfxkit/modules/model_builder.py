@@ -17,7 +17,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 import tf_keras as keras
 
-from tfxkit.modules.autograph_rules import exempt_libraries
+from tfxkit.modules.keras_setup import exempt_libraries
 from tfxkit.modules.preprocessing import LABEL_VOCABULARY
 from tfxkit.modules.schedules import learning_rate
 

@@ -15,6 +15,7 @@ import tf_keras as keras
 schedules = keras.optimizers.schedules
 
 
+@keras.saving.register_keras_serializable(package="tfxkit")
 class WarmUp(schedules.LearningRateSchedule):
     """Linear warm-up from 0 to `initial` over `warmup_steps`, then `after(step - warmup_steps)`."""
 
@@ -33,6 +34,13 @@ class WarmUp(schedules.LearningRateSchedule):
     def get_config(self) -> dict[str, Any]:
         after = keras.optimizers.schedules.serialize(self.after) if callable(self.after) else self.after
         return {"initial": self.initial, "warmup_steps": self.warmup_steps, "after": after}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "WarmUp":
+        after = config["after"]
+        if isinstance(after, dict):
+            after = keras.optimizers.schedules.deserialize(after)
+        return cls(config["initial"], config["warmup_steps"], after)
 
 
 def learning_rate(config: dict[str, Any]) -> Union[float, schedules.LearningRateSchedule]:

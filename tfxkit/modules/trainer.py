@@ -13,6 +13,7 @@ import json
 import os
 from typing import Any
 
+import keras_tuner
 import tensorflow as tf
 import tensorflow_transform as tft
 import tf_keras as keras
@@ -23,6 +24,9 @@ from tfx_bsl.public import tfxio
 from tfxkit.modules.callbacks import training_callbacks
 from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus
 from tfxkit.modules.model_builder import build_model
+from tfxkit.modules.tuning import apply_hyperparameters
+
+TRAINED_CONFIG = "trained_config.json"
 
 
 def make_dataset(
@@ -74,6 +78,10 @@ def resume_dir(fn_args: FnArgs) -> str:
 def run_fn(fn_args: FnArgs) -> None:
     """TFX Trainer entry point."""
     config = fn_args.custom_config
+    if fn_args.hyperparameters:
+        best = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters).values
+        logging.info("tfxkit trainer: tuned hyperparameters %s", best)
+        config = apply_hyperparameters(config, best)
     trainer = config["trainer"]
     label_key = f"{config['label']}_xf"
     plan = plan_hardware(trainer["distribution"], trainer["mixed_precision"], visible_gpus())
@@ -97,3 +105,6 @@ def run_fn(fn_args: FnArgs) -> None:
     )
     signatures = serving_signatures(model, tft_output, config["label"])
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
+    # What was actually trained (declared values with tuned ones applied), for audits.
+    with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, TRAINED_CONFIG), "w") as fh:
+        fh.write(json.dumps({"model": config["model"], "trainer": config["trainer"]}, indent=2, sort_keys=True))

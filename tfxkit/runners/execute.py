@@ -9,8 +9,11 @@ cached or failed, whether a model was pushed and, if not, why.
 from __future__ import annotations
 
 import contextlib
+import functools
+import io
 import logging
 import os
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -53,14 +56,28 @@ def prepare_process(verbose: bool = False) -> None:
     """Quiet TensorFlow's C++ logs and pin tf.keras to Keras 2 before TensorFlow loads.
 
     tensorflow_transform sets TF_USE_LEGACY_KERAS=1 when it is imported, so
-    what tf.keras means would otherwise depend on import order.
+    what tf.keras means would otherwise depend on import order; KerasTuner is
+    pointed at tf_keras too (see `tfxkit.modules.keras_setup`).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if verbose else "3")
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
+
+    use_tf_keras_in_keras_tuner()
     if not verbose:
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         warnings.filterwarnings("ignore", category=UserWarning)
+
+
+class _PrintToLog(io.TextIOBase):
+    """A stdout that sends printed lines to the log file."""
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line.strip():
+                logging.getLogger("stdout").info(line)
+        return len(text)
 
 
 @contextlib.contextmanager
@@ -89,8 +106,11 @@ def _logging_to(path: str, progress: ProgressHandler, verbose: bool) -> Iterator
     ours = [file_handler, progress]
     for h in ours:
         root.addHandler(h)
+    # Libraries print too (KerasTuner's trial summaries): into the log, unless verbose.
+    printed = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(_PrintToLog())
     try:
-        yield
+        with printed:
+            yield
     finally:
         for h in ours:
             root.removeHandler(h)
@@ -106,7 +126,7 @@ def run_spec(
     loaded: LoadedSpec,
     runner: str = "local",
     beam_args: list[str] | None = None,
-    write: Callable[[str], None] = print,
+    write: Callable[[str], None] | None = None,
     verbose: bool = False,
     force: bool = False,
 ) -> RunReport:
@@ -133,6 +153,8 @@ def run_spec(
             )
     root = loaded.resolve(spec.pipeline.root)
     log_file = os.path.join(root, "logs", time.strftime("run-%Y%m%d-%H%M%S.log"))
+    # Bound to the real stdout now: stdout is redirected to the log during the run.
+    write = write or functools.partial(print, file=sys.stdout, flush=True)
     progress = ProgressHandler(write)
     write(f"tfxkit: building pipeline '{spec.pipeline.name}' ({runner} runner)")
     from tfxkit.dag.build import build_pipeline

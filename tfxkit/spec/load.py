@@ -213,6 +213,10 @@ def _from_pydantic(err: dict, file: str, positions: Positions, data: dict) -> Sp
     if kind == "missing":
         loc = _written(data, loc[:-1]) + loc[-1:]
         return SpecError(file, *positions.of_key(loc[:-1]), _dotted(loc), "missing required key")
+    if loc and loc[-1] == "[key]":  # a dict key that is not allowed: point at the key
+        loc = _written(data, loc[:-1])
+        return SpecError(file, *positions.of_key(loc), _dotted(loc), f"{loc[-1]!r} is not allowed "
+                         f"({_did_you_mean(loc[-1], ctx.get('expected', ''))})")
     loc = _written(data, loc)
     if kind == "union_tag_invalid":
         loc += (ctx.get("discriminator", "").strip("'"),)
@@ -220,7 +224,7 @@ def _from_pydantic(err: dict, file: str, positions: Positions, data: dict) -> Sp
     got = _value_at(data, loc)
     shown = repr(got) if not isinstance(got, (dict, list)) else f"a {'mapping' if isinstance(got, dict) else 'list'}"
     messages = {
-        "literal_error": lambda: f"{shown} is not allowed (expected {ctx.get('expected')})",
+        "literal_error": lambda: f"{shown} is not allowed ({_did_you_mean(got, ctx.get('expected', ''))})",
         "int_type": lambda: f"expected an integer, got {shown}",
         "int_parsing": lambda: f"expected an integer, got {shown}",
         "int_from_float": lambda: f"expected an integer, got {shown}",
@@ -247,6 +251,13 @@ def _from_pydantic(err: dict, file: str, positions: Positions, data: dict) -> Sp
     make = messages.get(kind)
     message = make() if make else f"{err['msg']} (got {shown})"
     return SpecError(file, line, col, _dotted(loc), message)
+
+
+def _did_you_mean(value: Any, expected: str) -> str:
+    """'did you mean 'x'?' for a near miss among pydantic's expected literals, else 'expected ...'."""
+    choices = re.findall(r"'([^']*)'", expected)
+    close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6) if isinstance(value, str) else []
+    return f"did you mean '{close[0]}'?" if close else f"expected {expected}"
 
 
 def _allowed_keys(loc: tuple) -> list[str]:

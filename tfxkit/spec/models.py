@@ -386,6 +386,57 @@ class TrainerSection(Strict):
                          f"got {value!r}")
 
 
+TUNABLE = ("learning_rate", "dropout", "units", "num_layers", "optimizer", "l2", "activation")
+
+
+class SearchParameter(Strict):
+    """One hyperparameter's range: choice of values, or an int or float range (optionally log-scaled)."""
+
+    type: Literal["choice", "int", "float"]
+    values: Optional[list[Union[int, float, str, bool]]] = Field(default=None, description="choice: the values.")
+    min: Optional[float] = None
+    max: Optional[float] = None
+    step: Optional[float] = Field(default=None, gt=0.0)
+    log: bool = Field(default=False, description="Sample on a log scale (min must be > 0).")
+
+    @model_validator(mode="after")
+    def _range(self) -> "SearchParameter":
+        if self.type == "choice":
+            if not self.values:
+                raise ValueError("empty choice (expected values: a non-empty list)")
+            if self.min is not None or self.max is not None or self.step is not None or self.log:
+                raise ValueError("a choice takes only 'values' (min, max, step and log are for int and float)")
+            return self
+        if self.values is not None:
+            raise ValueError(f"'values' is for type choice (type is '{self.type}')")
+        if self.min is None or self.max is None:
+            raise ValueError(f"an {self.type} range needs min and max")
+        if self.min > self.max:
+            raise ValueError(f"reversed bounds: min {self.min:g} is above max {self.max:g}")
+        if self.min == self.max:
+            raise ValueError(f"empty range: min and max are both {self.min:g} (expected min < max)")
+        if self.log and self.min <= 0:
+            raise ValueError(f"log scale needs min > 0 (got {self.min:g})")
+        if self.log and self.step is not None:
+            raise ValueError("give step or log, not both")
+        if self.type == "int" and any(v is not None and v != int(v) for v in (self.min, self.max, self.step)):
+            raise ValueError("an int range needs integer min, max and step")
+        return self
+
+
+class TuningSection(Strict):
+    """Hyperparameter search by the TFX Tuner component with KerasTuner; the best values feed the Trainer."""
+
+    algorithm: Literal["random", "bayesian", "hyperband", "grid"] = "random"
+    max_trials: int = Field(default=10, ge=1, le=10_000)
+    epochs_per_trial: int = Field(default=5, ge=1, le=10_000, description="hyperband: the most epochs a trial gets.")
+    objective: Optional[str] = Field(default=None, description="Default: val_accuracy, or val_loss for regression.")
+    direction: Literal["auto", "max", "min"] = "auto"
+    search_space: dict[Literal[TUNABLE], SearchParameter] = Field(  # type: ignore[valid-type]
+        min_length=1, description=f"Parameters: {', '.join(TUNABLE)}."
+    )
+
+
 class ThresholdSection(Strict):
     """A quality gate on one metric: absolute bounds and change against the baseline."""
 
@@ -436,6 +487,7 @@ class PipelineSpec(Strict):
     transform: TransformSection
     model: ModelSection
     trainer: TrainerSection = Field(default_factory=TrainerSection)
+    tuning: Optional[TuningSection] = None
     evaluation: EvaluationSection = Field(default_factory=EvaluationSection)
     push: PushSection = Field(default_factory=PushSection)
 

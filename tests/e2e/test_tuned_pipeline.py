@@ -1,0 +1,45 @@
+"""End to end: pipelines/penguin_tuned.yaml — the TFX Tuner runs the declared trials and
+the Trainer trains with the best hyperparameters (checked through artifacts and MLMD)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.conftest import run_cli
+from tfxkit.metadata.connection import connection_config, open_store
+from tfxkit.metadata.runs import latest_run_id, node_runs
+from tfxkit.spec.metadata_url import MetadataUrl
+
+pytestmark = pytest.mark.e2e
+
+
+def test_tuner_trials_and_best_hyperparameters_reach_the_trainer(tmp_path):
+    result = run_cli("run", "pipelines/penguin_tuned.yaml", "--root", str(tmp_path))
+    assert result.code == 0, result.stderr[-3000:]
+    assert "Search space summary" not in result.stdout  # KerasTuner's prints go to the log
+
+    store = open_store(connection_config(MetadataUrl("sqlite", path=str(tmp_path / "metadata.sqlite"))))
+    nodes = node_runs(store, "penguin_tuned", latest_run_id(store, "penguin_tuned"))
+    assert nodes["Tuner"].state == "COMPLETE" and nodes["Trainer"].state == "COMPLETE"
+
+    trials = json.loads(open(os.path.join(nodes["Tuner"].output("tuner_results").uri, "tuner_results.json")).read())
+    assert len(trials) == 3  # max_trials
+    best_artifact = nodes["Tuner"].output("best_hyperparameters")
+    best = json.loads(open(os.path.join(best_artifact.uri, "best_hyperparameters.txt")).read())["values"]
+    assert set(best) == {"learning_rate", "units", "dropout"}
+    assert 0.001 <= best["learning_rate"] <= 0.05 and best["units"] in (8, 16, 24, 32)
+    assert best == {k: v for k, v in max(trials, key=lambda t: t["score"]).items() if k in best}
+
+    # MLMD: the Trainer's execution consumed exactly that artifact ...
+    events = store.get_events_by_execution_ids([nodes["Trainer"].execution_id])
+    inputs = {e.artifact_id for e in events if e.type == e.INPUT}
+    tuned_ids = [a.id for a in store.get_artifacts_by_uri(best_artifact.uri)]
+    assert set(tuned_ids) & inputs
+    # ... and trained with those values.
+    trained = json.loads(open(os.path.join(nodes["Trainer"].output("model_run").uri, "trained_config.json")).read())
+    assert trained["model"]["hidden_units"] == [best["units"], best["units"]]
+    assert trained["model"]["dropout"] == best["dropout"]
+    assert trained["trainer"]["learning_rate"]["initial"] == pytest.approx(best["learning_rate"])

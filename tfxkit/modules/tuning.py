@@ -1,0 +1,109 @@
+"""The Tuner component's tuner_fn, and how tuned values override the spec.
+
+The search space comes from the spec's `tuning` section (in custom_config);
+each trial builds the same model the Trainer would, with the trial's values
+applied by `apply_hyperparameters`. The Tuner writes the best values as a
+`best_hyperparameters` artifact; the Trainer applies them the same way.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import keras_tuner
+import tensorflow_transform as tft
+from tfx.components.trainer.fn_args_utils import FnArgs
+from tfx.components.tuner.component import TunerFnResult
+
+TUNERS = {
+    "random": keras_tuner.RandomSearch,
+    "bayesian": keras_tuner.BayesianOptimization,
+    "hyperband": keras_tuner.Hyperband,
+    "grid": keras_tuner.GridSearch,
+}
+_HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall")
+
+
+def apply_hyperparameters(config: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the Trainer config with tuned values in place of the declared ones."""
+    config = copy.deepcopy(config)
+    model, trainer = config["model"], config["trainer"]
+    if "learning_rate" in values:
+        rate = trainer["learning_rate"]
+        if rate["schedule"] == "piecewise":
+            scale = values["learning_rate"] / rate["values"][0]
+            rate["values"] = [v * scale for v in rate["values"]]
+        else:
+            rate["initial"] = float(values["learning_rate"])
+    if "dropout" in values:
+        model["dropout"] = float(values["dropout"])
+    if "units" in values or "num_layers" in values:
+        units = int(values.get("units", model["hidden_units"][0]))
+        layers = int(values.get("num_layers", len(model["hidden_units"])))
+        model["hidden_units"] = [units] * layers
+    if "optimizer" in values:
+        trainer["optimizer"] = {**trainer["optimizer"], "name": values["optimizer"],
+                                "momentum": None, "nesterov": None, "weight_decay": None}
+    if "l2" in values:
+        model["regularization"] = {**model["regularization"], "l2": float(values["l2"])}
+    if "activation" in values:
+        model["activation"] = values["activation"]
+    return config
+
+
+def declare(hp: keras_tuner.HyperParameters, search_space: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Register the search space with KerasTuner and return this trial's values."""
+    values = {}
+    for name, p in sorted(search_space.items()):
+        if p["type"] == "choice":
+            values[name] = hp.Choice(name, p["values"])
+        elif p["type"] == "int":
+            values[name] = hp.Int(name, int(p["min"]), int(p["max"]), step=int(p["step"] or 1))
+        else:
+            values[name] = hp.Float(name, p["min"], p["max"], step=p["step"],
+                                    sampling="log" if p["log"] else "linear")
+    return values
+
+
+def objective(config: dict[str, Any]) -> keras_tuner.Objective:
+    """The declared objective, or val_accuracy (val_loss for regression); direction from the metric name."""
+    tuning = config["tuning"]
+    name = tuning["objective"] or ("val_loss" if config["task"] == "regression" else "val_accuracy")
+    direction = tuning["direction"]
+    if direction == "auto":
+        direction = "max" if name.removeprefix("val_") in _HIGHER_IS_BETTER else "min"
+    return keras_tuner.Objective(name, direction)
+
+
+def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
+    """TFX Tuner entry point."""
+    from tfxkit.modules.model_builder import build_model
+    from tfxkit.modules.trainer import make_dataset
+
+    config = fn_args.custom_config
+    tuning = config["tuning"]
+    tft_output = tft.TFTransformOutput(fn_args.transform_graph_path)
+    label_key = f"{config['label']}_xf"
+
+    def build(hp: keras_tuner.HyperParameters):
+        return build_model(tft_output, apply_hyperparameters(config, declare(hp, tuning["search_space"])))
+
+    kwargs: dict[str, Any] = {"objective": objective(config), "directory": fn_args.working_dir,
+                              "project_name": "tfxkit", "overwrite": True}
+    if tuning["algorithm"] == "hyperband":
+        kwargs["max_epochs"] = tuning["epochs_per_trial"]
+    else:
+        kwargs["max_trials"] = tuning["max_trials"]
+    tuner = TUNERS[tuning["algorithm"]](build, **kwargs)
+    batch = config["trainer"]["batch_size"]
+    return TunerFnResult(
+        tuner=tuner,
+        fit_kwargs={
+            "x": make_dataset(fn_args.train_files, fn_args.data_accessor, tft_output, label_key, batch, True),
+            "validation_data": make_dataset(fn_args.eval_files, fn_args.data_accessor, tft_output, label_key,
+                                            batch, False),
+            "epochs": tuning["epochs_per_trial"],
+            "verbose": 0,
+        },
+    )
