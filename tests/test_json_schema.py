@@ -12,10 +12,18 @@ from tests.conftest import REPO_ROOT, run_cli
 from tfxkit.spec.json_schema import spec_json_schema
 
 
-@pytest.mark.parametrize("name", ["penguin", "taxi"])
-def test_example_pipelines_match_the_schema(name):
-    spec = yaml.safe_load((REPO_ROOT / f"pipelines/{name}.yaml").read_text())
-    jsonschema.validate(spec, spec_json_schema())
+PIPELINES = sorted((REPO_ROOT / "pipelines").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", PIPELINES, ids=[p.stem for p in PIPELINES])
+def test_example_pipelines_match_the_schema(path):
+    jsonschema.validate(yaml.safe_load(path.read_text()), spec_json_schema())
+
+
+@pytest.mark.parametrize("path", PIPELINES, ids=[p.stem for p in PIPELINES])
+def test_example_pipelines_validate(path):
+    result = run_cli("validate", str(path.relative_to(REPO_ROOT)))
+    assert result.code == 0, result.stderr
 
 
 def test_schema_rejects_unknown_keys_and_bad_transform_names():

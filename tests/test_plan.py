@@ -67,3 +67,11 @@ def test_plan_cli_text_and_json():
     as_json = run_cli("plan", "pipelines/penguin.yaml", "--json")
     assert as_json.code == 0
     assert [n["id"] for n in json.loads(as_json.stdout)][-1] == "Pusher"
+
+
+def test_tuning_adds_a_tuner_feeding_the_trainer():
+    nodes = {n.id: n for n in plan_nodes(load_spec(REPO_ROOT / "pipelines/penguin_tuned.yaml"))}
+    assert nodes["Tuner"].inputs["examples"] == "Transform.transformed_examples"
+    assert nodes["Trainer"].inputs["hyperparameters"] == "Tuner.best_hyperparameters"
+    assert nodes["Tuner"].params["max_trials"] == 3
+    assert "Tuner" not in {n.id for n in plan_nodes(load_spec(PENGUIN))}
