@@ -21,3 +21,4 @@ test-fast: setup
 
 bench: setup
 	.venv/bin/python bench/e2e_vs_tfx.py
+	.venv/bin/python bench/trainer_throughput.py
