@@ -99,5 +99,15 @@ def test_postgresql_store(postgres_url):
 
 
 def test_unreachable_server_is_a_clear_error():
-    with pytest.raises(ConnectionError, match="cannot open the mysql metadata store"):
+    with pytest.raises(ConnectionError, match=r"cannot open the mysql \(nobody@127.0.0.1:1/none\) metadata store"):
         open_store(connection_config("mysql://nobody:x@127.0.0.1:1/none"))
+
+
+def test_run_against_an_unreachable_store_is_one_line(tmp_path):
+    from tests.conftest import run_cli
+
+    result = run_cli("run", "pipelines/penguin.yaml", "--root", str(tmp_path),
+                     "--set", "pipeline.metadata=mysql://nobody:x@127.0.0.1:1/none")
+    assert result.code == 1
+    assert result.stderr.strip().startswith("tfxkit: cannot open the mysql (nobody@127.0.0.1:1/none) metadata store")
+    assert "Traceback" not in result.stderr and "x@" not in result.stderr

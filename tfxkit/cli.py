@@ -98,9 +98,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     loaded = _load(args.file, args)
+    # MLMD's C++ logs connection errors to stderr itself; tfxkit reports them in one line.
+    os.environ.setdefault("GLOG_minloglevel", "3")
     from tfxkit.runners.execute import run_spec
 
-    report = run_spec(loaded, runner=args.runner, beam_args=args.beam_arg, verbose=args.verbose, force=args.force)
+    try:
+        report = run_spec(loaded, runner=args.runner, beam_args=args.beam_arg, verbose=args.verbose, force=args.force)
+    except ConnectionError as exc:  # the metadata store cannot be reached: nothing ran
+        print(f"tfxkit: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
     if report.up_to_date_with:
         print(f"up to date: data, spec and code unchanged since run {report.up_to_date_with}; "
               "TFX not launched (--force runs it, its cache still applies)")

@@ -52,5 +52,17 @@ def open_store(config: metadata_store_pb2.ConnectionConfig) -> metadata_store.Me
     try:
         return metadata_store.MetadataStore(config)
     except Exception as exc:  # MLMD raises its own status errors from C++
-        which = config.WhichOneof("config")
-        raise ConnectionError(f"cannot open the {which} metadata store: {str(exc).splitlines()[0]}") from exc
+        raise ConnectionError(f"cannot open the {_describe(config)} metadata store: "
+                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from exc
+
+
+def _describe(config: metadata_store_pb2.ConnectionConfig) -> str:
+    """'sqlite (/path)', 'mysql (user@host:port/db)': where, never the password."""
+    which = config.WhichOneof("config")
+    if which == "sqlite":
+        return f"sqlite ({config.sqlite.filename_uri})"
+    if which == "mysql":
+        c = config.mysql
+        return f"mysql ({c.user}@{c.host}:{c.port}/{c.database})"
+    c = config.postgresql
+    return f"postgresql ({c.user}@{c.host}:{c.port}/{c.dbname})"

@@ -27,9 +27,6 @@ from tfxkit.runners.up_to_date import inputs_fingerprint, record_outcome, run_fi
 from tfxkit.spec.load import LoadedSpec
 from tfxkit.spec.models import PipelineSpec
 
-RUNNERS = ("local", "beam")
-
-
 @dataclass
 class RunReport:
     """The outcome of one run, as recorded in MLMD."""
