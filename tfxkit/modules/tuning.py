@@ -79,7 +79,7 @@ def objective(config: dict[str, Any]) -> keras_tuner.Objective:
 def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     """TFX Tuner entry point."""
     from tfxkit.modules.model_builder import build_model
-    from tfxkit.modules.trainer import make_dataset
+    from tfxkit.modules.trainer import fit_inputs
 
     config = fn_args.custom_config
     tuning = config["tuning"]
@@ -96,14 +96,6 @@ def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     else:
         kwargs["max_trials"] = tuning["max_trials"]
     tuner = TUNERS[tuning["algorithm"]](build, **kwargs)
-    batch = config["trainer"]["batch_size"]
-    return TunerFnResult(
-        tuner=tuner,
-        fit_kwargs={
-            "x": make_dataset(fn_args.train_files, fn_args.data_accessor, tft_output, label_key, batch, True),
-            "validation_data": make_dataset(fn_args.eval_files, fn_args.data_accessor, tft_output, label_key,
-                                            batch, False),
-            "epochs": tuning["epochs_per_trial"],
-            "verbose": 0,
-        },
-    )
+    data = fit_inputs(fn_args.train_files, fn_args.eval_files, fn_args.data_accessor, tft_output, label_key,
+                      config["trainer"]["batch_size"])
+    return TunerFnResult(tuner=tuner, fit_kwargs={**data, "epochs": tuning["epochs_per_trial"], "verbose": 0})

@@ -62,6 +62,7 @@ def prepare_process(verbose: bool = False) -> None:
 
     use_tf_keras_in_keras_tuner()
     if not verbose:
+        os.environ.setdefault("PYTHONWARNINGS", "ignore")  # Beam worker processes inherit it
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         warnings.filterwarnings("ignore", category=UserWarning)
