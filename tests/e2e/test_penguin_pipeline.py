@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,6 +110,12 @@ def test_second_run_with_nothing_changed_is_cached(first_run, root):
     assert again.code == 0, again.stderr[-3000:]
     assert f"up to date: data, spec and code unchanged since run {first_id}" in again.stdout
     assert "metric accuracy = " in again.stdout
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys; from tfxkit.cli import main; code = main(sys.argv[1:]); "
+         "print('heavy:', sorted(m for m in ('tensorflow', 'tfx', 'apache_beam') if m in sys.modules), code)",
+         "run", SPEC, "--root", str(root)],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert "heavy: [] 0" in probe.stdout  # the up-to-date path never loads TensorFlow, TFX or Beam
 
     # --force launches TFX: every component is served from TFX's cache, nothing is re-pushed.
     forced = run_cli("run", SPEC, "--root", str(root), "--force")

@@ -11,10 +11,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import keras_tuner
-import tensorflow_transform as tft
-from tfx.components.trainer.fn_args_utils import FnArgs
-from tfx.components.tuner.component import TunerFnResult
+from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
+
+use_tf_keras_in_keras_tuner()  # before keras_tuner picks Keras 3; fails clearly if it already did
+
+import keras_tuner  # noqa: E402
+import tensorflow_transform as tft  # noqa: E402
+from tfx.components.trainer.fn_args_utils import FnArgs  # noqa: E402
+from tfx.components.tuner.component import TunerFnResult  # noqa: E402
 
 TUNERS = {
     "random": keras_tuner.RandomSearch,

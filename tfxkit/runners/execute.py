@@ -53,14 +53,11 @@ def prepare_process(verbose: bool = False) -> None:
     """Quiet TensorFlow's C++ logs and pin tf.keras to Keras 2 before TensorFlow loads.
 
     tensorflow_transform sets TF_USE_LEGACY_KERAS=1 when it is imported, so
-    what tf.keras means would otherwise depend on import order; KerasTuner is
-    pointed at tf_keras too (see `tfxkit.modules.keras_setup`).
+    what tf.keras means would otherwise depend on import order. Nothing heavy
+    is imported here: an up-to-date run never loads TensorFlow.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if verbose else "3")
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
-    from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
-
-    use_tf_keras_in_keras_tuner()
     if not verbose:
         os.environ.setdefault("PYTHONWARNINGS", "ignore")  # Beam worker processes inherit it
         warnings.filterwarnings("ignore", category=FutureWarning)
@@ -155,6 +152,9 @@ def run_spec(
     write = write or functools.partial(print, file=sys.stdout, flush=True)
     progress = ProgressHandler(write)
     write(f"tfxkit: building pipeline '{spec.pipeline.name}' ({runner} runner)")
+    from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
+
+    use_tf_keras_in_keras_tuner()  # imports TensorFlow: only once TFX is going to run
     from tfxkit.dag.build import build_pipeline
 
     with _logging_to(log_file, progress, verbose):
