@@ -96,7 +96,7 @@ REFERENCE_DRIVER = textwrap.dedent(
     tfx.orchestration.LocalDagRunner().run(pipeline)
     print(f"reference: LocalDagRunner.run took {time.monotonic() - started:.1f} s", flush=True)
 
-    import tensorflow_model_analysis as tfma
+    from tfxkit.runners.evaluation import overall_metrics  # the repository is on PYTHONPATH
 
     def latest(pattern):
         found = [p for p in glob.glob(pattern) if os.path.basename(p).isdigit()]
@@ -104,14 +104,8 @@ REFERENCE_DRIVER = textwrap.dedent(
 
     evaluation = latest(os.path.join(pipeline_root, "Evaluator", "evaluation", "*"))
     if evaluation:
-        for per_slice in tfma.load_metrics(evaluation):
-            if per_slice.slice_key.single_slice_keys:
-                continue
-            for kv in per_slice.metric_keys_and_values:
-                if kv.key.is_diff or (kv.key.model_name and kv.key.model_name != "candidate"):
-                    continue
-                if kv.value.HasField("double_value"):
-                    print(f"  metric {kv.key.name} = {kv.value.double_value.value:.4f}")
+        for name, value in sorted(overall_metrics(evaluation).items()):
+            print(f"  metric {name} = {value:.4f}")
     blessing = latest(os.path.join(pipeline_root, "Evaluator", "blessing", "*"))
     blessed = bool(blessing) and os.path.exists(os.path.join(blessing, "BLESSED"))
     serving = os.path.join(work, "serving_model")

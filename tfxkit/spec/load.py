@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from tfxkit.spec.checks import check_spec
 from tfxkit.spec.errors import SpecError, SpecErrors
 from tfxkit.spec.models import PipelineSpec
+from tfxkit.spec.paths import resolve_path
 from tfxkit.spec.yaml_positions import Positions, YamlProblem, parse_with_positions
 
 
@@ -39,9 +40,7 @@ class LoadedSpec:
         return self.file.parent
 
     def resolve(self, path: str) -> str:
-        """An absolute path for a spec path (pkg:// and URLs handled by `paths`)."""
-        from tfxkit.spec.paths import resolve_path
-
+        """An absolute path for a spec path (pkg:// handled by `paths`)."""
         return resolve_path(path, self.base_dir)
 
     def resolved_json(self) -> str:
