@@ -1,0 +1,54 @@
+"""What every command shares: exit codes, spec loading with overrides, error printing."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+import yaml
+
+from tfxkit.spec.errors import SpecErrors
+from tfxkit.spec.load import LoadedSpec, load_spec
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_SPEC, EXIT_NOT_BLESSED = 0, 1, 2, 3
+
+
+class CommandError(Exception):
+    """A one-line error for the user; `code` is the exit status."""
+
+    def __init__(self, message: str, code: int = EXIT_SPEC):
+        super().__init__(message)
+        self.code = code
+
+
+def add_overrides(parser: argparse.ArgumentParser) -> None:
+    """--root and --set, shared by every command that reads a spec."""
+    parser.add_argument("--root", help="override pipeline.root (relative to the current directory)")
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override a spec value, e.g. --set trainer.epochs=5 (repeatable)")
+
+
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The --set and --root overrides as dotted key paths."""
+    out: dict[str, Any] = {}
+    for item in getattr(args, "set", None) or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise CommandError(f"--set {item!r}: expected KEY=VALUE")
+        out[key] = yaml.safe_load(value)
+    if getattr(args, "root", None):
+        out["pipeline.root"] = os.path.abspath(args.root)
+    return out
+
+
+def load(path: str, args: argparse.Namespace) -> LoadedSpec:
+    """Load and check a spec; on problems print them (one line each) and exit 2."""
+    try:
+        return load_spec(path, overrides(args))
+    except SpecErrors as errors:
+        print(errors.render(show_source=sys.stderr.isatty()), file=sys.stderr)
+        count = len(errors.errors)
+        print(f"tfxkit: {count} problem{'s' if count != 1 else ''} in {path}", file=sys.stderr)
+        raise SystemExit(EXIT_SPEC) from None

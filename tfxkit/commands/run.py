@@ -1,0 +1,58 @@
+"""`tfxkit run FILE`: run the pipeline and print what happened (from MLMD)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from tfxkit.commands.common import EXIT_NOT_BLESSED, EXIT_OK, EXIT_RUN_FAILED, add_overrides, load
+from tfxkit.spec.metadata_url import parse_metadata_url
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = load(args.file, args)
+    # MLMD's C++ logs connection errors to stderr itself; tfxkit reports them in one line.
+    os.environ.setdefault("GLOG_minloglevel", "3")
+    from tfxkit.runners.execute import run_spec
+
+    try:
+        report = run_spec(loaded, runner=args.runner, beam_args=args.beam_arg, verbose=args.verbose, force=args.force)
+    except ConnectionError as exc:  # the metadata store cannot be reached: nothing ran
+        print(f"tfxkit: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    if report.up_to_date_with:
+        print(f"up to date: data, spec and code unchanged since run {report.up_to_date_with}; "
+              "TFX not launched (--force runs it, its cache still applies)")
+    else:
+        print(f"run {report.run_id or '?'} finished in {report.seconds:.0f} s")
+    for key, value in sorted(report.metrics.items()):
+        print(f"  metric {key} = {value:.4f}")
+    url = loaded.spec.pipeline.metadata
+    where = parse_metadata_url(url).redacted() if url else os.path.join(loaded.resolve(loaded.spec.pipeline.root),
+                                                                         "metadata.sqlite")
+    print(f"  metadata {where}")
+    if report.log_file:
+        print(f"  log      {report.log_file}")
+    if not report.ok:
+        print(f"tfxkit: run failed in {report.failed_node or 'the pipeline'}: {report.error}", file=sys.stderr)
+        print("tfxkit: nothing was pushed", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    if report.pushed_to:
+        note = "  (unchanged: pushed by an earlier run)" if report.pushed_earlier else ""
+        print(f"  pushed   {report.pushed_to}{note}")
+        return EXIT_OK
+    print(f"tfxkit: not pushed: {report.not_pushed_reason}", file=sys.stderr)
+    return EXIT_NOT_BLESSED
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the pipeline")
+    p.add_argument("file")
+    p.add_argument("--runner", choices=("local", "beam"), default="local")
+    p.add_argument("--beam-arg", action="append", default=[], metavar="ARG", help="extra Beam pipeline option")
+    p.add_argument("--verbose", "-v", action="store_true", help="show TFX's own log on the console")
+    p.add_argument("--force", action="store_true",
+                   help="launch TFX even when nothing changed since the last successful run")
+    add_overrides(p)
+    p.set_defaults(func=run)
