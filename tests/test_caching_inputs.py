@@ -8,6 +8,8 @@ from pathlib import Path
 from tests.conftest import REPO_ROOT
 from tfxkit.dag.staging import content_addressed_copy
 from tfxkit.metadata.connection import connection_config, open_store
+from tfxkit.metadata.keys import PIPELINE
+from tfxkit.metadata.store import Store
 from tfxkit.runners.up_to_date import inputs_fingerprint, record_outcome, run_fingerprint, up_to_date_outcome
 from tfxkit.spec.load import load_spec
 
@@ -50,18 +52,21 @@ def test_fingerprint_follows_spec_data_and_schema(tmp_path):
 
 
 def test_outcome_reused_only_for_the_same_fingerprint_and_intact_push(tmp_path):
-    store = open_store(connection_config(f"sqlite:///{tmp_path}/m.sqlite"))
+    config = connection_config(f"sqlite:///{tmp_path}/m.sqlite")
+    mlmd = open_store(config)
     from ml_metadata.proto import metadata_store_pb2
 
-    type_id = store.put_context_type(metadata_store_pb2.ContextType(name="pipeline_run"))
-    store.put_contexts([metadata_store_pb2.Context(type_id=type_id, name="run-1")])
+    type_id = mlmd.put_context_type(metadata_store_pb2.ContextType(name="pipeline_run"))
+    mlmd.put_contexts([metadata_store_pb2.Context(type_id=type_id, name="run-1")])
+    store = Store(config)
+    store.annotate_run("run-1", {PIPELINE: "penguin"})
     pushed = tmp_path / "serving/1"
     pushed.mkdir(parents=True)
     fingerprint = run_fingerprint("inputs", store, "penguin")
     record_outcome(store, "run-1", fingerprint, {"pushed_to": str(pushed), "not_pushed_reason": None,
                                                  "metrics": {"accuracy": 0.98}})
 
-    assert up_to_date_outcome(store, fingerprint)["run_id"] == "run-1"
-    assert up_to_date_outcome(store, run_fingerprint("other inputs", store, "penguin")) is None
+    assert up_to_date_outcome(store, "penguin", fingerprint)["run_id"] == "run-1"
+    assert up_to_date_outcome(store, "penguin", run_fingerprint("other inputs", store, "penguin")) is None
     pushed.rmdir()
-    assert up_to_date_outcome(store, fingerprint) is None
+    assert up_to_date_outcome(store, "penguin", fingerprint) is None

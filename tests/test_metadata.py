@@ -15,7 +15,9 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2
 
 from tfxkit.metadata.connection import connection_config, open_store
-from tfxkit.metadata.runs import record_spec, recorded_spec
+from tfxkit.metadata.keys import SPEC, SPEC_HASH
+from tfxkit.metadata.runs import recorded_spec
+from tfxkit.metadata.store import Store
 from tfxkit.spec.metadata_url import MetadataUrl, parse_metadata_url
 
 USER, PASSWORD = "tfxkit_test", "tfxkit-pw"
@@ -53,8 +55,8 @@ def _roundtrip(config: metadata_store_pb2.ConnectionConfig) -> None:
     type_id = store.put_context_type(context_type)
     run_id = f"run-{uuid.uuid4().hex[:8]}"
     store.put_contexts([metadata_store_pb2.Context(type_id=type_id, name=run_id)])
-    record_spec(store, run_id, '{"a":1}', "abc123")
-    assert recorded_spec(open_store(config), run_id) == ('{"a":1}', "abc123")
+    Store(config).annotate_run(run_id, {SPEC: '{"a":1}', SPEC_HASH: "abc123"})
+    assert recorded_spec(Store(config), run_id) == ('{"a":1}', "abc123")
 
 
 def test_sqlite_store(tmp_path):

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
-from tfxkit.metadata.connection import connection_config, open_store
+from tfxkit.metadata.connection import connection_config
+from tfxkit.metadata.store import Store
 from tfxkit.metadata.runs import latest_run_id, node_runs
 from tfxkit.spec.metadata_url import MetadataUrl
 
@@ -27,7 +28,7 @@ SPEC = "pipelines/digits.yaml"
 
 
 def nodes_of(root: Path):
-    store = open_store(connection_config(MetadataUrl("sqlite", path=str(root / "metadata.sqlite"))))
+    store = Store(connection_config(MetadataUrl("sqlite", path=str(root / "metadata.sqlite"))))
     return node_runs(store, "digits", latest_run_id(store, "digits"))
 
 

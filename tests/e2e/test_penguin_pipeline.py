@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
-from tfxkit.metadata.connection import connection_config, open_store
+from tfxkit.metadata.connection import connection_config
+from tfxkit.metadata.store import Store
 from tfxkit.metadata.runs import latest_run_id, node_runs, recorded_spec
 from tfxkit.spec.load import load_spec
 from tfxkit.spec.metadata_url import MetadataUrl
@@ -30,8 +31,8 @@ ALL_NODES = {
 }
 
 
-def store_for(root: Path):
-    return open_store(connection_config(MetadataUrl("sqlite", path=str(root / "metadata.sqlite"))))
+def store_for(root: Path) -> Store:
+    return Store(connection_config(MetadataUrl("sqlite", path=str(root / "metadata.sqlite"))))
 
 
 def last_run(root: Path):

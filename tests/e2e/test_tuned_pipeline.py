@@ -9,7 +9,8 @@ import os
 import pytest
 
 from tests.conftest import run_cli
-from tfxkit.metadata.connection import connection_config, open_store
+from tfxkit.metadata.connection import connection_config
+from tfxkit.metadata.store import Store
 from tfxkit.metadata.runs import latest_run_id, node_runs
 from tfxkit.spec.metadata_url import MetadataUrl
 
@@ -21,7 +22,7 @@ def test_tuner_trials_and_best_hyperparameters_reach_the_trainer(tmp_path):
     assert result.code == 0, result.stderr[-3000:]
     assert "Search space summary" not in result.stdout  # KerasTuner's prints go to the log
 
-    store = open_store(connection_config(MetadataUrl("sqlite", path=str(tmp_path / "metadata.sqlite"))))
+    store = Store(connection_config(MetadataUrl("sqlite", path=str(tmp_path / "metadata.sqlite"))))
     nodes = node_runs(store, "penguin_tuned", latest_run_id(store, "penguin_tuned"))
     assert nodes["Tuner"].state == "COMPLETE" and nodes["Trainer"].state == "COMPLETE"
 

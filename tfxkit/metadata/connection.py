@@ -16,22 +16,37 @@ from tfxkit.spec.metadata_url import MetadataUrl, parse_metadata_url
 
 def spec_connection_config(loaded: LoadedSpec) -> metadata_store_pb2.ConnectionConfig:
     """The spec's metadata store; the embedded default is an SQLite file under the pipeline root."""
-    url = loaded.spec.pipeline.metadata
+    pipeline = loaded.spec.pipeline
+    return store_config(pipeline.metadata, loaded.resolve(pipeline.root), str(loaded.base_dir))
+
+
+def store_config(url: str | None, root: str, base_dir: str, read_only: bool = False
+                 ) -> metadata_store_pb2.ConnectionConfig:
+    """The store of a pipeline: `url`, or `<root>/metadata.sqlite` when the spec names none."""
     if url is None:
-        root = loaded.resolve(loaded.spec.pipeline.root)
-        return connection_config(MetadataUrl("sqlite", path=os.path.join(root, "metadata.sqlite")))
-    return connection_config(url, str(loaded.base_dir))
+        return connection_config(MetadataUrl("sqlite", path=os.path.join(root, "metadata.sqlite")),
+                                 read_only=read_only)
+    return connection_config(url, base_dir, read_only=read_only)
 
 
-def connection_config(url: str | MetadataUrl, base_dir: str = ".") -> metadata_store_pb2.ConnectionConfig:
-    """An MLMD ConnectionConfig for a metadata URL; relative SQLite paths resolve against base_dir."""
+def connection_config(url: str | MetadataUrl, base_dir: str = ".", read_only: bool = False
+                      ) -> metadata_store_pb2.ConnectionConfig:
+    """An MLMD ConnectionConfig for a metadata URL; relative SQLite paths resolve against base_dir.
+
+    `read_only` (audits): an SQLite file that does not exist is an error, never created empty.
+    """
     parsed = parse_metadata_url(url) if isinstance(url, str) else url
     config = metadata_store_pb2.ConnectionConfig()
     if parsed.scheme == "sqlite":
-        path = parsed.path if os.path.isabs(parsed.path) else os.path.join(base_dir, parsed.path)
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        config.sqlite.filename_uri = os.path.abspath(path)
-        config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+        path = os.path.abspath(parsed.path if os.path.isabs(parsed.path) else os.path.join(base_dir, parsed.path))
+        config.sqlite.filename_uri = path
+        if read_only:
+            if not os.path.isfile(path):
+                raise FileNotFoundError(f"no metadata store at {path} (has the pipeline run yet?)")
+            config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
+        else:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
     elif parsed.scheme == "mysql":
         config.mysql.host = parsed.host
         config.mysql.port = parsed.port

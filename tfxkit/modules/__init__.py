@@ -5,3 +5,6 @@ read the spec sections they need from `custom_config`, so one module serves
 every pipeline. Their source hash is part of the components' cache key
 (see `tfxkit.dag.build.modules_code_hash`).
 """
+
+# The file the Trainer writes into its model_run output: what was trained and how it went.
+TRAINED_CONFIG = "trained_config.json"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from typing import Any
 
 import keras_tuner
@@ -22,12 +23,12 @@ from absl import logging
 from tfx.components.trainer.fn_args_utils import DataAccessor, FnArgs
 from tfx_bsl.public import tfxio
 
+from tfxkit.modules import TRAINED_CONFIG
 from tfxkit.modules.callbacks import training_callbacks
 from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus
 from tfxkit.modules.model_builder import build_model
 from tfxkit.modules.tuning import apply_hyperparameters
 
-TRAINED_CONFIG = "trained_config.json"
 
 
 def make_dataset(
@@ -123,6 +124,7 @@ def resume_dir(fn_args: FnArgs) -> str:
 def run_fn(fn_args: FnArgs) -> None:
     """TFX Trainer entry point."""
     config = fn_args.custom_config
+    best: dict[str, Any] = {}
     if fn_args.hyperparameters:
         best = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters).values
         logging.info("tfxkit trainer: tuned hyperparameters %s", best)
@@ -141,14 +143,32 @@ def run_fn(fn_args: FnArgs) -> None:
     with strategy.scope():
         model = build_model(tft_output, config)
     model.summary(print_fn=logging.info)
-    model.fit(
-        **data,
-        epochs=trainer["epochs"],
-        callbacks=training_callbacks(trainer, fn_args.model_run_dir, resume_dir(fn_args)),
-        verbose=0,
-    )
+    callbacks = training_callbacks(trainer, fn_args.model_run_dir, resume_dir(fn_args))
+    started = time.monotonic()
+    history = model.fit(**data, epochs=trainer["epochs"], callbacks=callbacks, verbose=0)
+    seconds = time.monotonic() - started
     signatures = serving_signatures(model, tft_output, config["label"])
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
-    # What was actually trained (declared values with tuned ones applied), for audits.
+    # What was actually trained (declared values with tuned ones applied) and how it went, for audits:
+    # the runner records this file in ML Metadata on the Model artifact.
     with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, TRAINED_CONFIG), "w") as fh:
-        fh.write(json.dumps({"model": config["model"], "trainer": config["trainer"]}, indent=2, sort_keys=True))
+        fh.write(json.dumps({
+            "model": config["model"], "trainer": config["trainer"], "hyperparameters": best,
+            "training": training_summary(history, callbacks, trainer["epochs"], seconds),
+        }, indent=2, sort_keys=True))
+
+
+def training_summary(history: keras.callbacks.History, callbacks: list, max_epochs: int,
+                     seconds: float) -> dict[str, Any]:
+    """Epochs actually run, where early stopping ended training, time, and the last epoch's metrics."""
+    epochs_run = history.epoch[-1] + 1 if history.epoch else 0  # epochs count from 0, resumed ones included
+    stopper = next((c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)), None)
+    stopped = stopper is not None and stopper.stopped_epoch > 0
+    return {
+        "epochs_run": epochs_run,
+        "max_epochs": max_epochs,
+        "early_stopped_at_epoch": stopper.stopped_epoch + 1 if stopped else None,
+        "best_epoch": (stopper.best_epoch + 1) if stopper is not None and stopped else None,
+        "seconds": round(seconds, 2),
+        "final": {k: float(v[-1]) for k, v in history.history.items() if v},
+    }

@@ -6,7 +6,7 @@ import re
 
 import tensorflow_model_analysis as tfma
 
-from tfxkit.spec.models import METRICS
+from tfxkit.spec.models import METRICS, PipelineSpec
 
 
 def _metric_value(value) -> float | None:
@@ -15,14 +15,15 @@ def _metric_value(value) -> float | None:
     return None
 
 
-def overall_metrics(evaluation_uri: str) -> dict[str, float]:
-    """Candidate-model metrics on the whole eval split (no slice, no baseline diffs)."""
+def overall_metrics(evaluation_uri: str, model: str = "candidate", diff: bool = False) -> dict[str, float]:
+    """A model's metrics on the whole eval split (no slice): the candidate's, the baseline's, or the
+    candidate's change against the baseline (`diff`)."""
     out: dict[str, float] = {}
     for per_slice in tfma.load_metrics(evaluation_uri):
         if per_slice.slice_key.single_slice_keys:
             continue
         for kv in per_slice.metric_keys_and_values:
-            if kv.key.is_diff or (kv.key.model_name and kv.key.model_name != "candidate"):
+            if kv.key.is_diff != diff or (kv.key.model_name or "candidate") != model:
                 continue
             value = _metric_value(kv.value)
             if value is not None:
@@ -76,3 +77,23 @@ def threshold_failures(evaluation_uri: str) -> list[str]:
         lines.append("no thresholds were checked: the Evaluator blesses a model only against declared "
                      "evaluation.thresholds")
     return lines
+
+
+def metric_checks(evaluation_uri: str, spec: PipelineSpec) -> list[dict]:
+    """Each spec metric on all eval data: candidate value, baseline value and change (when there was a
+    baseline), its declared threshold, and whether it passed (with the failure lines), for the audit."""
+    task = spec.model.task
+    candidate, baseline = overall_metrics(evaluation_uri), overall_metrics(evaluation_uri, "baseline")
+    change = overall_metrics(evaluation_uri, diff=True)
+    failures = threshold_failures(evaluation_uri)
+    checks = []
+    for name in spec.metric_names():
+        key = tfma_metric_name(METRICS[task][name])
+        gate = spec.evaluation.thresholds.get(name)
+        failed = [line for line in failures if line.split(" ", 1)[0] == key]
+        checks.append({
+            "metric": name, "key": key, "value": candidate.get(key), "baseline": baseline.get(key),
+            "change": change.get(key), "threshold": gate.model_dump(exclude_none=True) if gate else None,
+            "passed": not failed if gate else None, "failures": failed,
+        })
+    return checks

@@ -13,19 +13,26 @@ import functools
 import io
 import logging
 import os
+import secrets
 import sys
 import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from tfxkit.dag.plan import GATE_ID
-from tfxkit.metadata.connection import open_store, spec_connection_config
-from tfxkit.metadata.runs import NodeRun, latest_run_id, node_runs, record_spec, run_context_ids
+from tfxkit.dag.plan import GATE_ID, plan_nodes
+from tfxkit.metadata.connection import spec_connection_config
+from tfxkit.metadata.runs import NodeRun, node_runs
+from tfxkit.metadata.store import Store
 from tfxkit.runners.progress import ProgressHandler
-from tfxkit.runners.up_to_date import inputs_fingerprint, record_outcome, run_fingerprint, up_to_date_outcome
+from tfxkit.runners.record import record_run
+from tfxkit.runners.up_to_date import (
+    input_files, inputs_fingerprint, record_outcome, run_fingerprint, up_to_date_outcome,
+)
 from tfxkit.spec.load import LoadedSpec
+from tfxkit.spec.metadata_url import parse_metadata_url
 from tfxkit.spec.models import PipelineSpec
+
 
 @dataclass
 class RunReport:
@@ -132,14 +139,15 @@ def run_spec(
     (see `up_to_date`).
     """
     prepare_process(verbose)
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     spec = loaded.spec
     config = spec_connection_config(loaded)
     all_beam_args = _default_beam_args(runner) + list(beam_args or [])
-    inputs = inputs_fingerprint(loaded, runner, all_beam_args)
+    files = input_files(loaded)  # read once: for the up-to-date check and for the audit record
+    inputs = inputs_fingerprint(loaded, runner, all_beam_args, files)
     if spec.pipeline.cache and not force:
-        store = open_store(config)
-        previous = up_to_date_outcome(store, run_fingerprint(inputs, store, spec.pipeline.name))
+        store = Store(config)
+        previous = up_to_date_outcome(store, spec.pipeline.name, run_fingerprint(inputs, store, spec.pipeline.name))
         if previous is not None:
             return RunReport(
                 run_id=previous["run_id"], ok=True, pushed_to=previous["pushed_to"], pushed_earlier=True,
@@ -147,11 +155,12 @@ def run_spec(
                 up_to_date_with=previous["run_id"], seconds=time.monotonic() - started,
             )
     root = loaded.resolve(spec.pipeline.root)
-    log_file = os.path.join(root, "logs", time.strftime("run-%Y%m%d-%H%M%S.log"))
+    run_id = new_run_id()
+    log_file = os.path.join(root, "logs", f"run-{run_id}.log")
     # Bound to the real stdout now: stdout is redirected to the log during the run.
     write = write or functools.partial(print, file=sys.stdout, flush=True)
     progress = ProgressHandler(write)
-    write(f"tfxkit: building pipeline '{spec.pipeline.name}' ({runner} runner)")
+    write(f"tfxkit: building pipeline '{spec.pipeline.name}' ({runner} runner), run {run_id}")
     from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
 
     use_tf_keras_in_keras_tuner()  # imports TensorFlow: only once TFX is going to run
@@ -159,25 +168,16 @@ def run_spec(
 
     with _logging_to(log_file, progress, verbose):
         tfx_pipeline = build_pipeline(loaded, beam_args=all_beam_args)
-        before = run_context_ids(open_store(config))
         error, exc_type = None, None
         try:
-            if runner == "beam":
-                from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
-
-                BeamDagRunner().run(tfx_pipeline)
-            else:
-                from tfx.orchestration.local.local_dag_runner import LocalDagRunner
-
-                LocalDagRunner().run(tfx_pipeline)
+            _launch(tfx_pipeline, runner, run_id)
         except Exception as exc:  # the report says which component failed and why
             error, exc_type = str(exc).strip() or type(exc).__name__, type(exc).__name__
             logging.getLogger("tfxkit").exception("run failed")
-        store = open_store(config)
-        run_id = latest_run_id(store, spec.pipeline.name, exclude=before)
-        report = RunReport(run_id=run_id, ok=error is None, error=error, log_file=log_file)
-        if run_id:
-            record_spec(store, run_id, loaded.resolved_json(), loaded.spec_hash())
+        store = Store(config)
+        ran = store.run(run_id) is not None  # None: the run failed before TFX recorded anything
+        report = RunReport(run_id=run_id if ran else None, ok=error is None, error=error, log_file=log_file)
+        if ran:
             report.nodes = node_runs(store, spec.pipeline.name, run_id)
         if error:
             report.failed_node = progress.current or next(
@@ -188,10 +188,62 @@ def run_spec(
             else:
                 report.not_pushed_reason = f"{report.failed_node or 'a component'} failed"
         _read_push_outcome(report, spec)
-        if report.ok and run_id:
-            record_outcome(store, run_id, run_fingerprint(inputs, store, spec.pipeline.name), report.outcome())
-    report.seconds = time.monotonic() - started
+        report.seconds = time.monotonic() - started
+        if ran:
+            summary = run_summary(report, runner, started_at, progress.timings, loaded)
+            record_run(store, loaded, run_id, summary, files)
+            if report.ok:
+                record_outcome(store, run_id, run_fingerprint(inputs, store, spec.pipeline.name), report.outcome())
     return report
+
+
+def new_run_id() -> str:
+    """A run id that is unique even when several runs start at once on one store: time + random suffix."""
+    return time.strftime("%Y%m%d-%H%M%S-", time.localtime()) + secrets.token_hex(2)
+
+
+def _launch(tfx_pipeline, runner: str, run_id: str) -> None:
+    """Run the pipeline with TFX's runner under our own run id.
+
+    TFX names a run by the time it started; two runs started in the same
+    instant on one store would share a name, and the runner could not tell its
+    run from another's afterwards. Compiling here and substituting the run id
+    before TFX does makes the id ours: the report and the audit read this run.
+    """
+    from tfx.dsl.compiler import constants
+    from tfx.orchestration.portable import runtime_parameter_utils, tfx_runner
+
+    ir = tfx_runner._make_pipeline_proto(tfx_pipeline)  # what IrBasedRunner.run does: pip deps, then compile
+    runtime_parameter_utils.substitute_runtime_parameter(ir, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: run_id})
+    if runner == "beam":
+        from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner
+
+        BeamDagRunner().run_with_ir(ir)
+    else:
+        from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+
+        LocalDagRunner().run_with_ir(ir)
+
+
+def run_summary(report: RunReport, runner: str, started_at: float, timings: dict[str, float],
+                loaded: LoadedSpec) -> dict:
+    """What `tfxkit runs` lists and `lineage` shows about a run, recorded on the run itself."""
+    if not report.ok:
+        status = "gated" if report.not_pushed_reason and report.not_pushed_reason.startswith("data anomalies") \
+            else "failed"
+    elif report.pushed_to:
+        status = "unchanged" if report.pushed_earlier else "pushed"
+    else:
+        status = "not_blessed"
+    password = parse_metadata_url(loaded.spec.pipeline.metadata).password if loaded.spec.pipeline.metadata else ""
+    error = report.error.replace(password, "***") if report.error and password else report.error
+    return {
+        "runner": runner, "started": started_at, "seconds": round(report.seconds, 2), "status": status,
+        "reason": report.not_pushed_reason, "failed_node": report.failed_node, "error": error,
+        "pushed_to": report.pushed_to, "metrics": report.metrics,
+        "timings": {k: round(v, 2) for k, v in timings.items()},
+        "planned": [node.id for node in plan_nodes(loaded)],
+    }
 
 
 def _default_beam_args(runner: str) -> list[str]:

@@ -14,7 +14,7 @@ run instead of starting TFX. The fingerprint covers:
 
 Anything else (`--force`, a failed last run, a pushed model folder that is
 gone) runs TFX, whose own cache then decides per component. Only ml_metadata
-is imported here.
+is imported here (through tfxkit.metadata).
 """
 
 from __future__ import annotations
@@ -22,88 +22,72 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 
-from ml_metadata import metadata_store
-
+from tfxkit.metadata.facts import file_fact, stack_versions
+from tfxkit.metadata.keys import FINGERPRINT, OUTCOME
+from tfxkit.metadata.store import Store
 from tfxkit.spec.load import LoadedSpec
 from tfxkit.spec.paths import data_files
 
-FINGERPRINT_PROPERTY = "tfxkit_fingerprint"
-OUTCOME_PROPERTY = "tfxkit_outcome"
-_STACK = ("tfx", "tensorflow", "tensorflow-transform", "tensorflow-model-analysis", "apache-beam", "ml-metadata")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _file_digest(path: str, digest: "hashlib._Hash") -> None:
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-
-
-def inputs_fingerprint(loaded: LoadedSpec, runner: str, beam_args: list[str]) -> str:
-    """Hash of the spec, the files it names, tfxkit's code and the stack's versions."""
+def input_files(loaded: LoadedSpec) -> dict[str, list[dict]]:
+    """Facts (path, size, modified, sha256) of every file a run reads: data, curated schema, module file."""
     spec = loaded.spec
+    out = {"data": [file_fact(p) for p in data_files(loaded.resolve(spec.data.path))]}
+    if spec.schema_.file:
+        out["schema"] = [file_fact(loaded.resolve(spec.schema_.file))]
+    if spec.transform.module_file:
+        out["module"] = [file_fact(loaded.resolve(spec.transform.module_file))]
+    return out
+
+
+def inputs_fingerprint(loaded: LoadedSpec, runner: str, beam_args: list[str],
+                       files: dict[str, list[dict]] | None = None) -> str:
+    """Hash of the spec, the files it names (`input_files`, read once by the caller), tfxkit's code and the
+    stack's versions."""
+    files = input_files(loaded) if files is None else files
     digest = hashlib.sha256()
     digest.update(loaded.resolved_json().encode())
     digest.update(json.dumps([runner, beam_args]).encode())
-    files = data_files(loaded.resolve(spec.data.path))
-    for extra in (spec.schema_.file, spec.transform.module_file):
-        if extra:
-            files.append(loaded.resolve(extra))
-    for path in files:
-        digest.update(path.encode())
-        _file_digest(path, digest)
+    for facts in files.values():
+        for fact in facts:
+            digest.update(f"{fact['path']}:{fact['sha256']}".encode())
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
         digest.update(str(path.relative_to(_PACKAGE_DIR)).encode())
-        _file_digest(str(path), digest)
-    for name in _STACK:
-        digest.update(f"{name}=={importlib_metadata.version(name)}".encode())
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(stack_versions(), sort_keys=True).encode())
     return digest.hexdigest()
 
 
-def latest_blessed_model_id(store: metadata_store.MetadataStore, pipeline: str) -> int:
+def latest_blessed_model_id(store: Store, pipeline: str) -> int:
     """Id of the newest blessed model in the pipeline's context, 0 if none."""
-    context = store.get_context_by_type_and_name("pipeline", pipeline)
-    if context is None:
-        return 0
     blessed = [
-        a.custom_properties["current_model_id"].int_value
-        for a in store.get_artifacts_by_context(context.id)
-        if "blessed" in a.custom_properties and a.custom_properties["blessed"].int_value == 1
-        and "current_model_id" in a.custom_properties
+        int(a.properties["current_model_id"]) for a in store.artifacts_of_type("ModelBlessing", pipeline)
+        if a.properties.get("blessed") == 1 and "current_model_id" in a.properties
     ]
     return max(blessed, default=0)
 
 
-def run_fingerprint(inputs: str, store: metadata_store.MetadataStore, pipeline: str) -> str:
+def run_fingerprint(inputs: str, store: Store, pipeline: str) -> str:
     """The inputs' fingerprint combined with the store's current baseline."""
     return hashlib.sha256(f"{inputs}:{latest_blessed_model_id(store, pipeline)}".encode()).hexdigest()
 
 
-def record_outcome(store: metadata_store.MetadataStore, run_id: str, fingerprint: str, outcome: dict) -> None:
+def record_outcome(store: Store, run_id: str, fingerprint: str, outcome: dict) -> None:
     """Store a finished run's fingerprint and outcome on its pipeline_run context."""
-    context = store.get_context_by_type_and_name("pipeline_run", run_id)
-    if context is None:
-        return
-    context.custom_properties[FINGERPRINT_PROPERTY].string_value = fingerprint
-    context.custom_properties[OUTCOME_PROPERTY].string_value = json.dumps(outcome, sort_keys=True)
-    store.put_contexts([context])
+    store.annotate_run(run_id, {FINGERPRINT: fingerprint, OUTCOME: json.dumps(outcome, sort_keys=True)})
 
 
-def up_to_date_outcome(store: metadata_store.MetadataStore, fingerprint: str) -> dict | None:
-    """The recorded outcome of the newest run with this fingerprint, if it can be reused."""
-    runs = [
-        c for c in store.get_contexts_by_type("pipeline_run")
-        if FINGERPRINT_PROPERTY in c.custom_properties
-        and c.custom_properties[FINGERPRINT_PROPERTY].string_value == fingerprint
-    ]
-    if not runs:
+def up_to_date_outcome(store: Store, pipeline: str, fingerprint: str) -> dict | None:
+    """The recorded outcome of the newest run of `pipeline` with this fingerprint, if it can be reused."""
+    newest = next((r for r in store.runs(pipeline) if r.properties.get(FINGERPRINT) == fingerprint), None)
+    if newest is None:
         return None
-    newest = max(runs, key=lambda c: c.create_time_since_epoch)
-    outcome = json.loads(newest.custom_properties[OUTCOME_PROPERTY].string_value)
+    outcome = newest.json_property(OUTCOME)
     pushed = outcome.get("pushed_to")
     if pushed and not os.path.isdir(pushed):
         return None
-    return {**outcome, "run_id": newest.name}
+    return {**outcome, "run_id": newest.id}

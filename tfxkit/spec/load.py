@@ -22,8 +22,14 @@ from pydantic import BaseModel, ValidationError
 from tfxkit.spec.checks import check_spec
 from tfxkit.spec.errors import SpecError, SpecErrors
 from tfxkit.spec.models import PipelineSpec
-from tfxkit.spec.paths import resolve_path
+from tfxkit.spec.metadata_url import parse_metadata_url
+from tfxkit.spec.paths import PKG_SCHEME, resolve_path
 from tfxkit.spec.yaml_positions import Positions, YamlProblem, parse_with_positions
+
+
+# Spec keys that hold file paths, written relative to the spec file.
+_PATH_KEYS = (("pipeline", "root"), ("data", "path"), ("schema", "file"), ("transform", "module_file"),
+              ("push", "destination"))
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,28 @@ class LoadedSpec:
         """An absolute path for a spec path (pkg:// handled by `paths`)."""
         return resolve_path(path, self.base_dir)
 
+    def resolved(self) -> dict[str, Any]:
+        """The spec as it runs: defaults filled in, paths absolute, the metadata password hidden.
+
+        This is what MLMD records and `tfxkit reproduce` writes back: a file that runs the same
+        pipeline from any folder, and that never carries a database password into the store.
+        """
+        data = self.spec.model_dump(mode="json", by_alias=True)
+        for section, key in _PATH_KEYS:
+            value = (data.get(section) or {}).get(key)
+            if isinstance(value, str) and not value.startswith(PKG_SCHEME):
+                data[section][key] = self.resolve(value)
+        url = self.spec.pipeline.metadata
+        if url is not None:
+            parsed = parse_metadata_url(url)
+            data["pipeline"]["metadata"] = (
+                f"sqlite:///{self.resolve(parsed.path)}" if parsed.scheme == "sqlite" else parsed.redacted()
+            )
+        return data
+
     def resolved_json(self) -> str:
-        """The spec with defaults filled in, as canonical JSON (recorded in MLMD)."""
-        return json.dumps(self.spec.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+        """`resolved()` as canonical JSON: equal specs give equal text."""
+        return json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
 
     def spec_hash(self) -> str:
         """Content hash of the resolved spec: equal specs give equal hashes."""
@@ -61,6 +86,56 @@ def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) 
     """
     path = Path(file)
     display = str(file)
+    data, positions, lines = _parse_file(path, display, overrides)
+
+    try:
+        spec = PipelineSpec.model_validate(data)
+    except ValidationError as exc:
+        errors = [_from_pydantic(err, display, positions, data) for err in exc.errors()]
+        errors += _check_rest(exc, data, path, positions, display)
+        raise SpecErrors(_merge_alternatives(_dedupe(errors)), lines) from None
+
+    loaded = LoadedSpec(spec=spec, file=path.resolve(), positions=positions)
+    problems = _checked(loaded, display)
+    if problems:
+        raise SpecErrors(_dedupe(problems), lines)
+    return loaded
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """Where a spec's pipeline keeps its metadata: all the audit commands need from a spec."""
+
+    pipeline: str
+    metadata: str | None  # the metadata URL, None for the default SQLite file under root
+    root: str  # absolute
+    base_dir: str
+
+
+def locate_store(file: str | os.PathLike, overrides: dict[str, Any] | None = None) -> StoreLocation:
+    """Read only the `pipeline` section of a spec (located errors as `load_spec`).
+
+    Audits must work when the rest of the spec no longer checks out (the data
+    file that is under suspicion may already be deleted), so nothing but the
+    pipeline's name and store is validated.
+    """
+    path = Path(file)
+    display = str(file)
+    data, positions, lines = _parse_file(path, display, overrides)
+    from tfxkit.spec.models import PipelineSection
+
+    try:
+        section = PipelineSection.model_validate(data.get("pipeline"))
+    except ValidationError as exc:
+        errors = [_from_pydantic({**err, "loc": ("pipeline", *err["loc"])}, display, positions, data)
+                  for err in exc.errors()]
+        raise SpecErrors(_dedupe(errors), lines) from None
+    base_dir = path.resolve().parent
+    return StoreLocation(section.name, section.metadata, resolve_path(section.root, base_dir), str(base_dir))
+
+
+def _parse_file(path: Path, display: str, overrides: dict[str, Any] | None) -> tuple[dict, Positions, list[str]]:
+    """The spec file's mapping (with overrides applied) and its positions; SpecErrors if it is not one."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -77,19 +152,7 @@ def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) 
         raise SpecErrors([SpecError(display, 1, 1, "", f"expected a mapping of sections, found {found}")], lines)
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value)
-
-    try:
-        spec = PipelineSpec.model_validate(data)
-    except ValidationError as exc:
-        errors = [_from_pydantic(err, display, positions, data) for err in exc.errors()]
-        errors += _check_rest(exc, data, path, positions, display)
-        raise SpecErrors(_merge_alternatives(_dedupe(errors)), lines) from None
-
-    loaded = LoadedSpec(spec=spec, file=path.resolve(), positions=positions)
-    problems = _checked(loaded, display)
-    if problems:
-        raise SpecErrors(_dedupe(problems), lines)
-    return loaded
+    return data, positions, lines
 
 
 def _checked(loaded: LoadedSpec, display: str) -> list[SpecError]:

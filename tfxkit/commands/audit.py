@@ -1,0 +1,109 @@
+"""What the audit verbs (runs, lineage, diff, reproduce) share: which store and pipeline to read.
+
+Each takes either a spec file (its store, with the same --root/--set
+overrides as `run`) or `--metadata URL` for any store without the spec at
+hand (then `--pipeline NAME` when the store holds several pipelines). Only the
+spec's `pipeline` section is read: an audit works even when the data the spec
+names is gone. Errors are one line: 2 for a bad question, 1 for a store that
+cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from tfxkit.commands.common import EXIT_RUN_FAILED, EXIT_SPEC, CommandError, add_overrides, overrides
+from tfxkit.spec.errors import SpecErrors
+
+
+@dataclass
+class Audit:
+    """An opened store and the pipeline whose lineage is asked about."""
+
+    store: object  # tfxkit.metadata.store.Store (imported lazily: ml_metadata is not free)
+    pipeline: str
+    positionals: list[str]
+
+
+def add_audit_args(parser: argparse.ArgumentParser, positionals: str, formats: tuple[str, ...] = ("text", "json")
+                   ) -> None:
+    parser.add_argument("args", nargs="*", metavar=positionals,
+                        help="the spec file (omit it with --metadata), then the verb's arguments")
+    parser.add_argument("--metadata", metavar="URL",
+                        help="read this store (sqlite:///file, mysql://..., postgresql://...) instead of a spec's")
+    parser.add_argument("--pipeline", help="the pipeline to read (with --metadata, when the store has several)")
+    parser.add_argument("--format", choices=formats, default="text", help="output format (json is stable)")
+    add_overrides(parser)
+
+
+def open_audit(args: argparse.Namespace) -> Audit:
+    """The store and pipeline named by a spec file or --metadata, and the remaining positionals."""
+    os.environ.setdefault("GLOG_minloglevel", "3")  # MLMD's C++ would log connection errors itself
+    from tfxkit.metadata.connection import connection_config, store_config
+    from tfxkit.metadata.store import Store
+
+    rest = list(args.args)
+    try:
+        if args.metadata:
+            config = connection_config(args.metadata, read_only=True)
+            pipeline = args.pipeline
+        else:
+            if not rest:
+                raise CommandError("name a spec file, or a store with --metadata URL")
+            from tfxkit.spec.load import locate_store
+
+            location = _located(rest.pop(0), args)
+            config = store_config(location.metadata, location.root, location.base_dir, read_only=True)
+            pipeline = args.pipeline or location.pipeline
+        store = Store(config)
+    except ValueError as exc:  # a malformed --metadata URL
+        raise CommandError(f"--metadata: {exc}") from None
+    except FileNotFoundError as exc:  # an SQLite store that does not exist: nothing was ever recorded
+        raise CommandError(str(exc)) from None
+    except ConnectionError as exc:
+        raise CommandError(str(exc), EXIT_RUN_FAILED) from None
+    if pipeline is None:
+        names = store.pipelines()
+        if len(names) != 1:
+            raise CommandError("the store holds " + (f"pipelines {', '.join(names)}: name one with --pipeline"
+                                                     if names else "no pipeline runs yet"))
+        pipeline = names[0]
+    return Audit(store, pipeline, rest)
+
+
+def _located(path: str, args: argparse.Namespace):
+    from tfxkit.spec.load import locate_store
+
+    try:
+        return locate_store(path, overrides(args))
+    except SpecErrors as errors:
+        print(errors.render(show_source=sys.stderr.isatty()), file=sys.stderr)
+        raise SystemExit(EXIT_SPEC) from None
+
+
+def compute_answer(args: argparse.Namespace, compute: Callable[[Audit], object], max_positionals: int) -> object:
+    """Open the store and compute the answer; audit errors become one-line CommandErrors."""
+    from tfxkit.lineage.errors import LineageError
+
+    audit = open_audit(args)
+    if len(audit.positionals) > max_positionals:
+        raise CommandError(f"unexpected argument {audit.positionals[max_positionals]!r}")
+    try:
+        return compute(audit)
+    except LineageError as exc:
+        raise CommandError(str(exc), exc.code) from None
+    except ConnectionError as exc:
+        raise CommandError(str(exc), EXIT_RUN_FAILED) from None
+
+
+def answer(args: argparse.Namespace, compute: Callable[[Audit], object], text: Callable[[object], str],
+           max_positionals: int) -> int:
+    """`compute_answer`, printed as text or as JSON (`--format json`)."""
+    result = compute_answer(args, compute, max_positionals)
+    print(json.dumps(result, indent=2, sort_keys=True, default=str) if args.format == "json" else text(result))
+    return 0

@@ -1,0 +1,88 @@
+"""What differs between two runs: spec keys, input files, schema, hyperparameters, metrics, and which
+components re-ran or came from the cache.
+
+The two runs are compared oldest to newest whatever order they are named in,
+so "old -> new" always reads forward in time.
+"""
+
+from __future__ import annotations
+
+import json
+
+from tfxkit.lineage.provenance import provenance
+from tfxkit.lineage.runs import find_run, previous_run
+
+
+def flatten(data: object, prefix: str = "") -> dict[str, object]:
+    """{'trainer.learning_rate.initial': 0.01, ...}: leaves of a nested spec by dotted key."""
+    if isinstance(data, dict):
+        out: dict[str, object] = {}
+        for key, value in data.items():
+            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: data}
+
+
+def _changes(old: dict[str, object], new: dict[str, object]) -> list[dict]:
+    return [{"key": key, "old": old.get(key), "new": new.get(key)}
+            for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+
+
+def diff_runs(store, pipeline: str, run_a: str, run_b: str | None = None) -> dict:
+    """The documented JSON of `tfxkit diff`: each section lists only what changed."""
+    a = find_run(store, pipeline, run_a)
+    b = find_run(store, pipeline, run_b) if run_b else previous_run(store, pipeline, a)
+    old_run, new_run = sorted([a, b], key=lambda r: (r.created, r.id))
+    old, new = provenance(store, pipeline, old_run.id), provenance(store, pipeline, new_run.id)
+
+    def spec(p: dict) -> dict[str, object]:
+        return flatten(p["spec"]["resolved"]) if p.get("spec") else {}
+
+    def files(p: dict) -> dict[str, object]:
+        return {f["path"]: f["sha256"] for f in ((p.get("examples") or {}).get("files") or [])}
+
+    def schema(p: dict) -> dict[str, object]:
+        s = p.get("schema") or {}
+        f = s.get("file") or {}
+        return {"source": s.get("source"), "path": f.get("path"), "sha256": f.get("sha256"),
+                "artifact_id": s.get("artifact_id")}
+
+    def hyperparameters(p: dict) -> dict[str, object]:
+        training = (p.get("model") or {}).get("training") or {}
+        return flatten({"tuned": training.get("hyperparameters") or {}, "training": {
+            k: v for k, v in (training.get("training") or {}).items() if k in ("epochs_run", "early_stopped_at_epoch")
+        }})
+
+    old_metrics = (old.get("run") or {}).get("metrics") or {}
+    new_metrics = (new.get("run") or {}).get("metrics") or {}
+    metrics = [{"metric": m, "old": old_metrics.get(m), "new": new_metrics.get(m),
+                "delta": (new_metrics[m] - old_metrics[m]) if m in old_metrics and m in new_metrics else None}
+               for m in sorted(set(old_metrics) | set(new_metrics))]
+    old_nodes, new_nodes = (old.get("run") or {}).get("nodes", {}), (new.get("run") or {}).get("nodes", {})
+    return {
+        "pipeline": pipeline,
+        "old": old_run.id,
+        "new": new_run.id,
+        "spec": _changes(spec(old), spec(new)),
+        "files": _changes(files(old), files(new)),
+        "schema": _changes(schema(old), schema(new)),
+        "hyperparameters": _changes(hyperparameters(old), hyperparameters(new)),
+        "metrics": metrics,
+        "components": {
+            "reran": [n for n, s in new_nodes.items() if s == "complete"],
+            "cached": [n for n, s in new_nodes.items() if s == "cached"],
+            "other": {n: s for n, s in new_nodes.items() if s not in ("complete", "cached")},
+            "old": old_nodes,
+        },
+        "outcome": {"old": (old.get("run") or {}).get("status"), "new": (new.get("run") or {}).get("status")},
+        "models": {"old": (old.get("model") or {}).get("artifact_id"), "new": (new.get("model") or {}).get("artifact_id")},
+    }
+
+
+def value_text(value: object) -> str:
+    """A changed value as a person reads it: YAML-ish scalars, compact JSON for the rest."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True)

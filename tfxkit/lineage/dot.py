@@ -1,0 +1,86 @@
+"""The provenance chain as a Graphviz graph: DOT text (`--format dot`) and inline SVG (`--format html`)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from tfxkit.lineage.errors import LineageError
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def provenance_dot(p: dict) -> str:
+    """A left-to-right graph: each artifact, data file and the spec, with 'derived from' edges."""
+    nodes: list[str] = []
+    edges: list[str] = []
+
+    def node(key: str, label: str, color: str) -> None:
+        nodes.append(f"  {_quote(key)} [label={_quote(label)}, fillcolor={_quote(color)}];")
+
+    def edge(child: str, parent: str) -> None:
+        edges.append(f"  {_quote(child)} -> {_quote(parent)};")
+
+    model, pushed, blessing = p.get("model"), p.get("pushed"), p.get("blessing")
+    if pushed:
+        node("pushed", f"PushedModel {pushed['artifact_id']}\n{pushed['destination']}"
+             + ("\n(served now)" if pushed["is_served"] else ""), "#c7e9c0")
+    if blessing:
+        node("blessing", f"ModelBlessing {blessing['artifact_id']}\n"
+             + ("blessed" if blessing["blessed"] else "NOT blessed"), "#c7e9c0" if blessing["blessed"] else "#fcbba1")
+        if pushed:
+            edge("pushed", "blessing")
+        if blessing.get("baseline_model_id"):
+            node("baseline", f"baseline Model {blessing['baseline_model_id']}", "#eeeeee")
+            edge("blessing", "baseline")
+    if model:
+        node("model", f"Model {model['artifact_id']}\nrun {model['run']}", "#c6dbef")
+        if pushed:
+            edge("pushed", "model")
+        if blessing:
+            edge("blessing", "model")
+    for key, title in (("transform", "TransformGraph"), ("examples", "Examples"), ("schema", "Schema"),
+                       ("statistics", "ExampleStatistics"), ("anomalies", "ExampleAnomalies")):
+        artifact = p.get(key)
+        if artifact:
+            node(key, f"{title} {artifact['artifact_id']}\n{artifact.get('node') or ''}", "#f2f0f7")
+    if model and p.get("transform"):
+        edge("model", "transform")
+    if p.get("transform"):
+        for parent in ("examples", "schema"):
+            if p.get(parent):
+                edge("transform", parent)
+    examples = p.get("examples") or {}
+    for i, f in enumerate(examples.get("files", [])):
+        node(f"file{i}", f"{f['path']}\nsha256 {f['sha256'][:16]}...", "#fff7bc")
+        edge("examples", f"file{i}")
+    schema = p.get("schema") or {}
+    if schema.get("file"):
+        node("schema_file", f"{schema['file']['path']}\nsha256 {schema['file']['sha256'][:16]}...", "#fff7bc")
+        edge("schema", "schema_file")
+    if p.get("statistics") and p.get("examples"):
+        edge("statistics", "examples")
+    if p.get("anomalies"):
+        for parent in ("statistics", "schema"):
+            if p.get(parent):
+                edge("anomalies", parent)
+    spec = p.get("spec")
+    if spec:
+        node("spec", f"spec {spec['hash']}", "#fdd0a2")
+        edge("model" if model else "examples", "spec")
+    return "\n".join(["digraph provenance {", "  rankdir=LR;",
+                      '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
+                      *nodes, *dict.fromkeys(edges), "}"]) + "\n"
+
+
+def render_svg(dot_text: str) -> str:
+    """SVG from Graphviz's `dot` (Debian's graphviz package)."""
+    if shutil.which("dot") is None:
+        raise LineageError("--format html needs Graphviz's `dot` on PATH (Debian: apt-get install graphviz)")
+    proc = subprocess.run(["dot", "-Tsvg"], input=dot_text, capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        raise LineageError(f"graphviz could not draw the graph: {proc.stderr.strip().splitlines()[0]}")
+    svg = proc.stdout
+    return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG is inlined in HTML

@@ -1,0 +1,229 @@
+"""Provenance of a model: pushed model <- blessing <- model <- transform <- examples <- data files,
+schema, statistics and anomalies, and the spec and stack that ran.
+
+`provenance` answers "where did this served model come from, and why did it
+ship?" as one JSON-ready dict (documented in README, stable). The target is
+`latest` (the model being served: the last one pushed), a pushed model's
+folder, a run id (or unique prefix), or an artifact id (a Model, PushedModel or
+ModelBlessing). A run stopped before training (the data gate) has no model:
+its provenance shows the data, the anomalies and that nothing was trained.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from tfxkit.lineage.errors import LineageError
+from tfxkit.lineage.graph import Graph
+from tfxkit.lineage.runs import find_run, pipeline_runs, run_row
+from tfxkit.metadata import keys
+from tfxkit.metadata.store import Artifact, Execution, Store
+
+
+@dataclass
+class Anchor:
+    """What the audit starts from: a model, a push of it, and/or a run."""
+
+    model: Artifact | None = None
+    push: Artifact | None = None
+    run_id: str | None = None
+
+
+def pushes(store: Store, pipeline: str) -> list[Artifact]:
+    """The pipeline's pushed models (pushed == 1), oldest first."""
+    return [a for a in store.artifacts_of_type("PushedModel", pipeline) if a.properties.get("pushed") == 1]
+
+
+def served_push(store: Store, pipeline: str) -> Artifact | None:
+    """The model being served: the last one pushed."""
+    found = pushes(store, pipeline)
+    return found[-1] if found else None
+
+
+def push_destination(push: Artifact) -> str:
+    return str(push.properties.get("pushed_destination") or push.uri)
+
+
+def resolve_target(graph: Graph, target: str) -> Anchor:
+    """Turn `latest`, a folder, an artifact id or a run id into the model (and push, run) to audit."""
+    store, pipeline = graph.store, graph.pipeline
+    pipeline_runs(store, pipeline)  # an empty store or another pipeline's: a clear error first
+    if target == "latest":
+        push = served_push(store, pipeline)
+        if push is None:
+            raise LineageError(f"no model of pipeline '{pipeline}' has been pushed yet; name a run id "
+                               "(see `tfxkit runs`) to audit a model that was not pushed")
+        return Anchor(model=graph.inputs(graph.producer(push.id), "model"), push=push)
+    if target.isdigit():
+        return _artifact_anchor(graph, int(target))
+    if os.sep in target or os.path.isdir(target):
+        return _folder_anchor(graph, target)
+    run = find_run(store, pipeline, target)
+    executions = {e.node_id: e for e in store.run_executions(pipeline, run.id)}
+    model = graph.output(executions.get("Trainer"), "model")
+    push = graph.output(executions.get("Pusher"), "pushed_model")
+    return Anchor(model=model, push=push if push and push.properties.get("pushed") == 1 else None, run_id=run.id)
+
+
+def _artifact_anchor(graph: Graph, artifact_id: int) -> Anchor:
+    models = [a.id for a in graph.store.artifacts_of_type("Model", graph.pipeline)]
+    artifact = graph.artifact(artifact_id)
+    mine = artifact is not None and graph.producer(artifact_id) is not None
+    if not mine:
+        closest = min(models, key=lambda m: abs(m - artifact_id), default=None)
+        hint = f" (did you mean model {closest}?)" if closest is not None else ""
+        raise LineageError(f"no artifact {artifact_id} in pipeline '{graph.pipeline}'{hint}")
+    if artifact.type == "Model":
+        return Anchor(model=artifact)
+    if artifact.type == "PushedModel":
+        return Anchor(model=graph.inputs(graph.producer(artifact.id), "model"), push=artifact)
+    if artifact.type == "ModelBlessing" and "current_model_id" in artifact.properties:
+        return Anchor(model=graph.artifact(int(artifact.properties["current_model_id"])))
+    raise LineageError(f"artifact {artifact_id} is a {artifact.type}, not a model "
+                       f"(models of '{graph.pipeline}': {', '.join(map(str, models[-5:])) or 'none'})")
+
+
+def _folder_anchor(graph: Graph, target: str) -> Anchor:
+    folder = os.path.realpath(target)
+    candidates = pushes(graph.store, graph.pipeline)
+    for push in reversed(candidates):
+        if folder in (os.path.realpath(push_destination(push)), os.path.realpath(push.uri)):
+            return Anchor(model=graph.inputs(graph.producer(push.id), "model"), push=push)
+    if not os.path.exists(target):
+        raise LineageError(f"{target}: no such folder, and not a run id or artifact id of '{graph.pipeline}'")
+    shown = ", ".join(push_destination(p) for p in candidates[-3:]) or "none yet"
+    raise LineageError(f"{target} is not a model pushed by pipeline '{graph.pipeline}' (latest pushes: {shown})")
+
+
+def provenance(store: Store, pipeline: str, target: str = "latest") -> dict:
+    """The whole provenance chain of the target's model, as a JSON-ready dict."""
+    graph = Graph(store, pipeline)
+    anchor = resolve_target(graph, target)
+    served = served_push(store, pipeline)
+    pusher = graph.producer(anchor.push.id) if anchor.push else None
+    trainer = graph.producer(anchor.model.id) if anchor.model else None
+    run_executions = {e.node_id: e for e in store.run_executions(pipeline, anchor.run_id)} if anchor.run_id else {}
+
+    blessing = graph.inputs(pusher, "model_blessing") if pusher else None
+    if blessing is None and anchor.model is not None:
+        evaluator = run_executions.get("Evaluator")
+        if evaluator is None:
+            evaluators = graph.consumers(anchor.model.id, "Evaluator", key="model")
+            evaluator = evaluators[-1] if evaluators else None
+        blessing = graph.output(evaluator, "blessing")
+    evaluation = graph.output(graph.producer(blessing.id), "evaluation") if blessing else None
+
+    transform_graph = graph.inputs(trainer, "transform_graph")
+    transform = graph.producer(transform_graph.id) if transform_graph else None
+    examples = graph.inputs(transform, "examples") if transform else None
+    schema = graph.inputs(transform, "schema") if transform else None
+    if examples is None:  # no model (a gated or failed run): the run's own data
+        gen = next((e for n, e in run_executions.items() if n.endswith("ExampleGen")), None)
+        examples = graph.output(gen, "examples")
+        schema_node = run_executions.get("ImportSchemaGen") or run_executions.get("SchemaGen")
+        schema = graph.output(schema_node, "schema")
+    statistics = _first_output(graph, examples, "StatisticsGen", "statistics")
+    anomalies = _first_output(graph, statistics, "ExampleValidator", "anomalies")
+
+    main_run = anchor.run_id or graph.run_of(trainer) or graph.run_of(pusher)
+    run = store.run(main_run) if main_run else None
+    row = run_row(store, pipeline, run) if run else None
+    return {
+        "pipeline": pipeline,
+        "target": target,
+        "served": _served(served),
+        "pushed": _pushed(graph, anchor.push, served),
+        "blessing": _blessing(graph, blessing, evaluation),
+        "model": _model(graph, anchor.model, trainer),
+        "transform": _artifact_ref(graph, transform_graph),
+        "examples": _examples(graph, examples),
+        "schema": _schema(graph, schema),
+        "statistics": _artifact_ref(graph, statistics),
+        "anomalies": _anomalies(graph, anomalies),
+        "run": row.to_json() if row else None,
+        "spec": _spec(run),
+    }
+
+
+def _first_output(graph: Graph, artifact: Artifact | None, node: str, key: str) -> Artifact | None:
+    if artifact is None:
+        return None
+    for execution in graph.consumers(artifact.id, node):
+        found = graph.output(execution, key)
+        if found is not None:
+            return found
+    return None
+
+
+def _artifact_ref(graph: Graph, artifact: Artifact | None) -> dict | None:
+    if artifact is None:
+        return None
+    producer = graph.producer(artifact.id)
+    return {"artifact_id": artifact.id, "type": artifact.type, "uri": artifact.uri,
+            "node": producer.node_id if producer else None, "run": graph.run_of(producer)}
+
+
+def _served(push: Artifact | None) -> dict | None:
+    return None if push is None else {"artifact_id": push.id, "destination": push_destination(push)}
+
+
+def _pushed(graph: Graph, push: Artifact | None, served: Artifact | None) -> dict | None:
+    if push is None:
+        return None
+    return {**_artifact_ref(graph, push), "destination": push_destination(push),
+            "is_served": served is not None and served.id == push.id}
+
+
+def _blessing(graph: Graph, blessing: Artifact | None, evaluation: Artifact | None) -> dict | None:
+    if blessing is None:
+        return None
+    baseline = blessing.properties.get("baseline_model_id")
+    return {**_artifact_ref(graph, blessing), "blessed": blessing.properties.get("blessed") == 1,
+            "baseline_model_id": int(baseline) if baseline is not None else None,
+            "evaluation_uri": evaluation.uri if evaluation else None,
+            "checks": blessing.json_property(keys.CHECKS) or []}
+
+
+def _model(graph: Graph, model: Artifact | None, trainer: Execution | None) -> dict | None:
+    if model is None:
+        return None
+    training = model.json_property(keys.TRAINING) or {}
+    tuned = graph.inputs(trainer, "hyperparameters")
+    return {**_artifact_ref(graph, model), "training": training,
+            "hyperparameters_artifact_id": tuned.id if tuned else None}
+
+
+def _examples(graph: Graph, examples: Artifact | None) -> dict | None:
+    if examples is None:
+        return None
+    props = examples.properties
+    return {**_artifact_ref(graph, examples), "files": examples.json_property(keys.FILES) or [],
+            "split_sizes": examples.json_property(keys.SPLIT_SIZES) or {},
+            "span": props.get("span"), "version": props.get("version"),
+            "tfx_input_fingerprint": props.get("input_fingerprint")}
+
+
+def _schema(graph: Graph, schema: Artifact | None) -> dict | None:
+    if schema is None:
+        return None
+    ref = _artifact_ref(graph, schema)
+    files = schema.json_property(keys.FILES) or []
+    if ref["node"] == "ImportSchemaGen":
+        return {**ref, "source": "curated", "file": files[0] if files else None}
+    return {**ref, "source": "inferred from statistics", "file": None}
+
+
+def _anomalies(graph: Graph, anomalies: Artifact | None) -> dict | None:
+    if anomalies is None:
+        return None
+    found = anomalies.json_property(keys.ANOMALIES)
+    return {**_artifact_ref(graph, anomalies), "found": found}
+
+
+def _spec(run) -> dict | None:
+    if run is None or keys.SPEC not in run.properties:
+        return None
+    return {"hash": run.properties.get(keys.SPEC_HASH), "resolved": json.loads(str(run.properties[keys.SPEC])),
+            "versions": (run.json_property(keys.RUN) or {}).get("versions", {})}

@@ -1,0 +1,181 @@
+"""Plain-text views of runs, provenance, diffs and reverse lineage, for a terminal."""
+
+from __future__ import annotations
+
+from tfxkit.lineage.diff import value_text
+
+
+def _when(iso: str) -> str:
+    return iso.replace("T", " ").replace("+00:00", " UTC")
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:.0f} s" if value is not None else "?"
+
+
+def format_runs(pipeline: str, rows: list[dict]) -> str:
+    lines = [f"pipeline {pipeline}: {len(rows)} run{'s' if len(rows) != 1 else ''} shown, newest first"]
+    for row in rows:
+        outcome = row["status"].replace("_", " ")
+        lines.append(f"{row['run_id']}  {_when(row['started'])}  {_seconds(row['seconds']):>6}  {outcome:<11}  "
+                     f"spec {row['spec_hash'] or '?'}")
+        metrics = "  ".join(f"{k} {v:.4f}" for k, v in sorted(row["metrics"].items()))
+        if row["pushed_to"]:
+            lines.append(f"    pushed {row['pushed_to']}" + (f"  ({metrics})" if metrics else ""))
+        elif metrics:
+            lines.append(f"    {metrics}")
+        if row["reason"] and row["status"] not in ("pushed", "unchanged"):
+            reason = row["reason"]
+            lines.append(f"    why: {reason}" + (f" (in {row['failed_node']})"
+                                                  if row["failed_node"] and row["failed_node"] not in reason else ""))
+        by_state: dict[str, list[str]] = {}
+        for node, state in row["nodes"].items():
+            by_state.setdefault(state, []).append(node)
+        lines.append("    " + "  ".join(f"{state}: {' '.join(nodes)}" for state, nodes in by_state.items()))
+    return "\n".join(lines)
+
+
+def _check_line(check: dict) -> str:
+    value = check.get("value")
+    shown = f"{value:.4f}" if value is not None else "?"
+    parts = [f"{check['metric']} {shown}"]
+    threshold = check.get("threshold") or {}
+    bounds = [f"{k} {threshold[k]:g}" for k in ("lower_bound", "upper_bound") if k in threshold]
+    if bounds:
+        parts.append("threshold " + ", ".join(bounds))
+    if check.get("baseline") is not None:
+        change = check.get("change")
+        needs = f", needs >= {threshold['min_improvement']:g}" if "min_improvement" in threshold else ""
+        parts.append(f"baseline {check['baseline']:.4f} (change {change:+.4f}{needs})" if change is not None
+                     else f"baseline {check['baseline']:.4f}")
+    verdict = {True: "passed", False: "FAILED", None: "no threshold"}[check.get("passed")]
+    line = "  ".join(parts) + f"  -> {verdict}"
+    return line + "".join(f"\n            {failure}" for failure in check.get("failures", []))
+
+
+def format_provenance(p: dict) -> str:
+    lines = []
+    model, pushed, blessing = p.get("model"), p.get("pushed"), p.get("blessing")
+    run = p.get("run") or {}
+    head = f"pipeline {p['pipeline']}, " + (f"model {model['artifact_id']}" if model else "no model")
+    if pushed:
+        head += ", served now" if pushed["is_served"] else ", pushed earlier (not the one served now)"
+    elif model:
+        head += ", not pushed"
+    lines.append(head)
+    if pushed:
+        lines.append(f"pushed model  {pushed['destination']}  (artifact {pushed['artifact_id']}, run {pushed['run']})")
+    elif run:
+        lines.append(f"not pushed    run {run['run_id']}: {run['status'].replace('_', ' ')}"
+                     + (f": {run['reason']}" if run.get("reason") else ""))
+    if blessing:
+        verdict = "blessed" if blessing["blessed"] else "NOT blessed"
+        baseline = blessing.get("baseline_model_id")
+        lines.append(f"<- blessing   {blessing['artifact_id']} (run {blessing['run']}): {verdict}, baseline "
+                     + (f"model {baseline}" if baseline else "none (first blessed model)"))
+        lines += [f"        {_check_line(c)}" for c in blessing.get("checks", [])]
+    if model:
+        training = model.get("training") or {}
+        lines.append(f"<- model      {model['artifact_id']} (trained in run {model['run']})  {model['uri']}")
+        m, t = training.get("model") or {}, training.get("trainer") or {}
+        if m:
+            rate = t.get("learning_rate") or {}
+            rate_text = " ".join(f"{k}={v}" for k, v in rate.items() if v not in (None, 0) or k == "initial")
+            optimizer = (t.get("optimizer") or {}).get("name")
+            lines.append(f"        {m.get('type')} {m.get('task')} hidden {m.get('hidden_units')} dropout "
+                         f"{m.get('dropout')}; {optimizer}, learning rate {rate_text}; batch {t.get('batch_size')}")
+        summary = training.get("training") or {}
+        if summary:
+            stop = (f"early stop at epoch {summary['early_stopped_at_epoch']} (best {summary['best_epoch']})"
+                    if summary.get("early_stopped_at_epoch") else "no early stop")
+            lines.append(f"        epochs run {summary.get('epochs_run')} of {summary.get('max_epochs')}, {stop}, "
+                         f"training {summary.get('seconds')} s")
+        if training.get("hyperparameters"):
+            tuned = ", ".join(f"{k}={v}" for k, v in sorted(training["hyperparameters"].items()))
+            lines.append(f"        tuned hyperparameters: {tuned} (artifact {model.get('hyperparameters_artifact_id')})")
+        if training.get("tensorboard"):
+            lines.append(f"        tensorboard {training['tensorboard']}")
+    if p.get("transform"):
+        lines.append(f"<- transform  {p['transform']['artifact_id']} (run {p['transform']['run']})  "
+                     f"{p['transform']['uri']}")
+    examples = p.get("examples")
+    if examples:
+        sizes = ", ".join(f"{k} {v}" for k, v in sorted(examples.get("split_sizes", {}).items()))
+        lines.append(f"<- examples   {examples['artifact_id']} ({examples['node']}, run {examples['run']})  "
+                     f"splits: {sizes or '?'}; span {examples.get('span')}, version {examples.get('version')}")
+        for f in examples.get("files", []):
+            lines.append(f"        {f['path']}  {f['size']} bytes  modified {_when(f['modified'])}  "
+                         f"sha256 {f['sha256']}")
+        if not examples.get("files"):
+            lines.append("        (input files were not recorded: run by an older tfxkit or another tool)")
+    schema = p.get("schema")
+    if schema:
+        where = (f"curated {schema['file']['path']}  sha256 {schema['file']['sha256']}"
+                 if schema.get("file") else schema["source"])
+        lines.append(f"<- schema     {schema['artifact_id']} ({schema['node']}): {where}")
+    if p.get("statistics"):
+        lines.append(f"<- statistics {p['statistics']['artifact_id']}  {p['statistics']['uri']}")
+    anomalies = p.get("anomalies")
+    if anomalies:
+        found = anomalies.get("found")
+        if found is None:
+            lines.append(f"<- anomalies  {anomalies['artifact_id']}: not recorded")
+        elif not found:
+            lines.append(f"<- anomalies  {anomalies['artifact_id']}: none")
+        else:
+            lines.append(f"<- anomalies  {anomalies['artifact_id']}:")
+            lines += [f"        [{split}] {item}" for split, items in found.items() for item in items]
+    if not model and run:
+        lines.append("nothing was trained in this run")
+    spec = p.get("spec")
+    if spec:
+        versions = ", ".join(f"{k} {v}" for k, v in spec.get("versions", {}).items())
+        lines.append(f"spec {spec['hash']} (run {run.get('run_id')}; --spec prints it)")
+        if versions:
+            lines.append(f"stack {versions}")
+    return "\n".join(lines)
+
+
+def format_diff(d: dict) -> str:
+    lines = [f"pipeline {d['pipeline']}: run {d['old']} -> run {d['new']}"]
+
+    def section(title: str, changes: list[dict]) -> None:
+        if not changes:
+            lines.append(f"{title}: unchanged")
+            return
+        lines.append(f"{title}:")
+        lines.extend(f"    {c['key']}: {value_text(c['old'])} -> {value_text(c['new'])}" for c in changes)
+
+    section("spec", d["spec"])
+    section("data files (sha256)", d["files"])
+    section("schema", d["schema"])
+    section("hyperparameters and training", d["hyperparameters"])
+    lines.append("metrics:")
+    for m in d["metrics"]:
+        old = f"{m['old']:.4f}" if m["old"] is not None else "(none)"
+        new = f"{m['new']:.4f}" if m["new"] is not None else "(none)"
+        delta = f"  ({m['delta']:+.4f})" if m["delta"] is not None else ""
+        lines.append(f"    {m['metric']}: {old} -> {new}{delta}")
+    if not d["metrics"]:
+        lines.append("    (none recorded)")
+    components = d["components"]
+    lines.append(f"components re-run: {' '.join(components['reran']) or 'none'}")
+    lines.append(f"components cached: {' '.join(components['cached']) or 'none'}")
+    for node, state in components["other"].items():
+        lines.append(f"component {node}: {state}")
+    lines.append(f"outcome: {d['outcome']['old']} -> {d['outcome']['new']}; "
+                 f"model {d['models']['old']} -> {d['models']['new']}")
+    return "\n".join(lines)
+
+
+def format_reverse(r: dict) -> str:
+    models = r["models"]
+    lines = [f"data {r['data']}: {len(models)} model{'s' if len(models) != 1 else ''} trained on it"]
+    for m in models:
+        state = "SERVED NOW" if m["is_served"] else ("pushed" if m["pushed_to"] else "not pushed")
+        lines.append(f"model {m['model_id']} ({m['pipeline']}, run {m['trained_in_run']}): {state}")
+        for dest in m["pushed_to"]:
+            lines.append(f"    pushed to {dest}")
+        for f in m["files"]:
+            lines.append(f"    read {f['path']} (sha256 {f['sha256'][:16]}..., matched by {f['matched_by']})")
+    return "\n".join(lines)

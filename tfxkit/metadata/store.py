@@ -1,0 +1,249 @@
+"""tfxkit's own small interface over ML Metadata: runs, executions, artifacts, events.
+
+Everything above this package (runners, lineage, report) reads and annotates
+the metadata store through `Store` and the plain dataclasses here, never
+through ml_metadata types. MLMD is in maintenance mode; another backend
+replaces it by implementing this one class. Only ml_metadata is imported (no
+TensorFlow or TFX), and every query is batched so that a remote MariaDB or
+PostgreSQL store answers an audit in a handful of round trips.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+
+from tfxkit.metadata.connection import open_store
+
+PIPELINE = "pipeline"
+PIPELINE_RUN = "pipeline_run"
+NODE = "node"
+
+_STATE_NAMES = {v: k for k, v in metadata_store_pb2.Execution.State.items()}
+_OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
+_INPUT_EVENTS = (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT)
+
+
+@dataclass
+class Artifact:
+    """One artifact: what it is, where it lives, and its (custom) properties."""
+
+    id: int
+    type: str
+    uri: str
+    created: float  # seconds since the epoch
+    properties: dict[str, object] = field(default_factory=dict)
+
+    def json_property(self, name: str) -> object:
+        """A property tfxkit stored as JSON text, decoded (None when absent)."""
+        value = self.properties.get(name)
+        return json.loads(value) if isinstance(value, str) and value else None
+
+
+@dataclass
+class Execution:
+    """One component execution; `node_id` is the pipeline node it belongs to."""
+
+    id: int
+    type: str
+    node_id: str
+    state: str  # COMPLETE, CACHED, FAILED, RUNNING, ...
+    started: float
+    updated: float
+    properties: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Link:
+    """An event: `artifact` went into (input) or came out of (output) `execution` under `key`."""
+
+    execution_id: int
+    artifact_id: int
+    key: str
+    is_output: bool
+
+
+@dataclass
+class Run:
+    """One pipeline run (a pipeline_run context) and the properties recorded on it."""
+
+    id: str
+    context_id: int
+    created: float
+    properties: dict[str, object] = field(default_factory=dict)
+
+    def json_property(self, name: str) -> object:
+        value = self.properties.get(name)
+        return json.loads(value) if isinstance(value, str) and value else None
+
+
+def _value(v: metadata_store_pb2.Value) -> object:
+    kind = v.WhichOneof("value")
+    if kind in ("proto_value", "struct_value"):
+        return str(getattr(v, kind))
+    return getattr(v, kind) if kind else None
+
+
+def _props(message) -> dict[str, object]:
+    out = {k: _value(v) for k, v in message.properties.items()}
+    out.update({k: _value(v) for k, v in message.custom_properties.items()})
+    return out
+
+
+def _set(target, values: dict[str, object]) -> None:
+    for key, value in values.items():
+        slot = target.custom_properties[key]
+        if isinstance(value, bool) or isinstance(value, int):
+            slot.int_value = int(value)
+        elif isinstance(value, float):
+            slot.double_value = value
+        elif isinstance(value, str):
+            slot.string_value = value
+        else:
+            slot.string_value = json.dumps(value, sort_keys=True)
+
+
+class Store:
+    """A metadata store opened from an MLMD ConnectionConfig (see `connection.py`)."""
+
+    def __init__(self, config: metadata_store_pb2.ConnectionConfig):
+        self._store: metadata_store.MetadataStore = open_store(config)
+        self._artifact_types: dict[int, str] | None = None
+        self._execution_types: dict[int, str] | None = None
+        self._nodes: dict[str, dict[int, str]] = {}
+
+    # -- pipelines and runs ------------------------------------------------------------------------------------
+
+    def pipelines(self) -> list[str]:
+        """Names of every pipeline with a context in the store."""
+        return sorted(c.name for c in self._store.get_contexts_by_type(PIPELINE))
+
+    def runs(self, pipeline: str) -> list[Run]:
+        """The pipeline's runs, newest first."""
+        ours: set[int] | None = None
+        runs = []
+        for run_ctx in self._store.get_contexts_by_type(PIPELINE_RUN):
+            props = _props(run_ctx)
+            if "tfxkit_pipeline" in props:  # recorded by tfxkit's runner: no query needed
+                if props["tfxkit_pipeline"] != pipeline:
+                    continue
+            else:  # a run TFX recorded alone: it is ours when its executions are the pipeline's
+                if ours is None:
+                    ctx = self._store.get_context_by_type_and_name(PIPELINE, pipeline)
+                    ours = {e.id for e in self._store.get_executions_by_context(ctx.id)} if ctx else set()
+                executions = self._store.get_executions_by_context(run_ctx.id)
+                if not executions or executions[0].id not in ours:
+                    continue
+            runs.append(Run(run_ctx.name, run_ctx.id, run_ctx.create_time_since_epoch / 1000, props))
+        return sorted(runs, key=lambda r: (r.created, r.id), reverse=True)
+
+    def run(self, run_id: str) -> Run | None:
+        ctx = self._store.get_context_by_type_and_name(PIPELINE_RUN, run_id)
+        return None if ctx is None else Run(ctx.name, ctx.id, ctx.create_time_since_epoch / 1000, _props(ctx))
+
+    def annotate_run(self, run_id: str, values: dict[str, object]) -> bool:
+        """Add or replace custom properties on a run (values that are not scalars are stored as JSON)."""
+        ctx = self._store.get_context_by_type_and_name(PIPELINE_RUN, run_id)
+        if ctx is None:
+            return False
+        _set(ctx, values)
+        self._store.put_contexts([ctx])
+        return True
+
+    # -- executions --------------------------------------------------------------------------------------------
+
+    def run_executions(self, pipeline: str, run_id: str) -> list[Execution]:
+        """Each node execution of a run (cached ones included), in execution order."""
+        ctx = self._store.get_context_by_type_and_name(PIPELINE_RUN, run_id)
+        if ctx is None:
+            return []
+        return self._executions(self._store.get_executions_by_context(ctx.id), pipeline)
+
+    def executions(self, pipeline: str, ids: Iterable[int]) -> list[Execution]:
+        """Executions of the pipeline's nodes by id (others are left out)."""
+        wanted = list(set(ids))
+        return self._executions(self._store.get_executions_by_id(wanted) if wanted else [], pipeline)
+
+    def _executions(self, raw: list, pipeline: str) -> list[Execution]:
+        node_of = self._node_of(pipeline)
+        if self._execution_types is None:
+            self._execution_types = {t.id: t.name for t in self._store.get_execution_types()}
+        out = [
+            Execution(e.id, self._execution_types.get(e.type_id, ""), node_of[e.id],
+                      _STATE_NAMES.get(e.last_known_state, "UNKNOWN"),
+                      e.create_time_since_epoch / 1000, e.last_update_time_since_epoch / 1000, _props(e))
+            for e in raw if e.id in node_of
+        ]
+        return sorted(out, key=lambda e: e.id)
+
+    def _node_of(self, pipeline: str) -> dict[int, str]:
+        """execution id -> node id for a pipeline: one query per node context, not per execution."""
+        if pipeline not in self._nodes:
+            prefix = f"{pipeline}."
+            self._nodes[pipeline] = {
+                e.id: ctx.name[len(prefix):]
+                for ctx in self._store.get_contexts_by_type(NODE) if ctx.name.startswith(prefix)
+                for e in self._store.get_executions_by_context(ctx.id)
+            }
+        return self._nodes[pipeline]
+
+    def runs_of_execution(self, execution_id: int) -> list[str]:
+        """Ids of the runs an execution belongs to (one for TFX's runners)."""
+        run_type = self._store.get_context_type(PIPELINE_RUN).id
+        return [c.name for c in self._store.get_contexts_by_execution(execution_id) if c.type_id == run_type]
+
+    # -- artifacts and events ----------------------------------------------------------------------------------
+
+    def artifacts(self, ids: Iterable[int]) -> dict[int, Artifact]:
+        """Artifacts by id (unknown ids are left out)."""
+        if self._artifact_types is None:
+            self._artifact_types = {t.id: t.name for t in self._store.get_artifact_types()}
+        wanted = list(set(ids))
+        raw = self._store.get_artifacts_by_id(wanted) if wanted else []
+        return {a.id: Artifact(a.id, self._artifact_types.get(a.type_id, ""), a.uri, a.create_time_since_epoch / 1000,
+                               _props(a)) for a in raw}
+
+    def artifact(self, artifact_id: int) -> Artifact | None:
+        return self.artifacts([artifact_id]).get(artifact_id)
+
+    def artifacts_of_type(self, type_name: str, pipeline: str | None = None) -> list[Artifact]:
+        """Every artifact of a type (of one pipeline when named), oldest first."""
+        if pipeline is not None:
+            ctx = self._store.get_context_by_type_and_name(PIPELINE, pipeline)
+            raw = [a for a in self._store.get_artifacts_by_context(ctx.id)] if ctx else []
+            type_ = self._store.get_artifact_type(type_name) if raw else None
+            raw = [a for a in raw if type_ is not None and a.type_id == type_.id]
+        else:
+            try:
+                raw = self._store.get_artifacts_by_type(type_name)
+            except Exception:  # the type was never registered in this store
+                raw = []
+        return sorted(self.artifacts(a.id for a in raw).values(), key=lambda a: a.id)
+
+    def annotate_artifact(self, artifact_id: int, values: dict[str, object]) -> None:
+        """Add or replace custom properties on an artifact (facts recorded for audits)."""
+        raw = self._store.get_artifacts_by_id([artifact_id])
+        if raw:
+            _set(raw[0], values)
+            self._store.put_artifacts([raw[0]])
+
+    def links_of_executions(self, ids: Iterable[int]) -> list[Link]:
+        """Input and output events of executions."""
+        wanted = list(set(ids))
+        events = self._store.get_events_by_execution_ids(wanted) if wanted else []
+        return [_link(e) for e in events if e.type in _OUTPUT_EVENTS + _INPUT_EVENTS]
+
+    def links_of_artifacts(self, ids: Iterable[int]) -> list[Link]:
+        """Events that produced or consumed artifacts."""
+        wanted = list(set(ids))
+        events = self._store.get_events_by_artifact_ids(wanted) if wanted else []
+        return [_link(e) for e in events if e.type in _OUTPUT_EVENTS + _INPUT_EVENTS]
+
+
+def _link(event: metadata_store_pb2.Event) -> Link:
+    key = event.path.steps[0].key if event.path.steps else ""
+    return Link(event.execution_id, event.artifact_id, key, event.type in _OUTPUT_EVENTS)
