@@ -7,20 +7,18 @@ or client is missing they are skipped with the reason.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import uuid
 
 import pytest
 from ml_metadata.proto import metadata_store_pb2
 
+from tests.conftest import mysql_database, postgres_database
 from tfxkit.metadata.connection import connection_config, open_store
 from tfxkit.metadata.keys import SPEC, SPEC_HASH
 from tfxkit.metadata.runs import recorded_spec
 from tfxkit.metadata.store import Store
 from tfxkit.spec.metadata_url import MetadataUrl, parse_metadata_url
 
-USER, PASSWORD = "tfxkit_test", "tfxkit-pw"
 
 
 @pytest.mark.parametrize("url, expected", [
@@ -64,32 +62,14 @@ def test_sqlite_store(tmp_path):
     assert (tmp_path / "nested/m.sqlite").is_file()
 
 
-def _run(cmd: list[str]) -> None:
-    if shutil.which(cmd[0]) is None:
-        pytest.skip(f"{cmd[0]} client not installed")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    if proc.returncode != 0:
-        pytest.skip(f"cannot provision a test database with {cmd[0]}: {proc.stderr.strip()[:200]}")
-
-
 @pytest.fixture(scope="module")
 def mysql_url():
-    db = "tfxkit_test_mlmd"
-    _run(["mysql", "-uroot", "-e",
-          f"CREATE DATABASE IF NOT EXISTS {db}; "
-          f"CREATE USER IF NOT EXISTS '{USER}'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}'; "
-          f"CREATE USER IF NOT EXISTS '{USER}'@'localhost' IDENTIFIED BY '{PASSWORD}'; "
-          f"GRANT ALL ON {db}.* TO '{USER}'@'127.0.0.1'; GRANT ALL ON {db}.* TO '{USER}'@'localhost';"])
-    return f"mysql://{USER}:{PASSWORD}@127.0.0.1:3306/{db}"
+    return mysql_database("tfxkit_test_mlmd")
 
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    db = "tfxkit_test_mlmd"
-    _run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-c",
-          f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{USER}') THEN "
-          f"CREATE ROLE {USER} LOGIN PASSWORD '{PASSWORD}' CREATEDB; END IF; END $$;"])
-    return f"postgresql://{USER}:{PASSWORD}@127.0.0.1:5432/{db}"
+    return postgres_database("tfxkit_test_mlmd")
 
 
 def test_mariadb_store(mysql_url):

@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # MLMD's C++ (glog) would print its own connection errors; tfxkit reports them in one line.
+    os.environ.setdefault("GLOG_minloglevel", "3")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

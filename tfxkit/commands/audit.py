@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from typing import Callable
 
 from tfxkit.commands.common import EXIT_RUN_FAILED, EXIT_SPEC, CommandError, add_overrides, overrides
-from tfxkit.spec.errors import SpecErrors
 
 
 @dataclass
@@ -43,7 +41,6 @@ def add_audit_args(parser: argparse.ArgumentParser, positionals: str, formats: t
 
 def open_audit(args: argparse.Namespace) -> Audit:
     """The store and pipeline named by a spec file or --metadata, and the remaining positionals."""
-    os.environ.setdefault("GLOG_minloglevel", "3")  # MLMD's C++ would log connection errors itself
     from tfxkit.metadata.connection import connection_config, store_config
     from tfxkit.metadata.store import Store
 
@@ -55,8 +52,6 @@ def open_audit(args: argparse.Namespace) -> Audit:
         else:
             if not rest:
                 raise CommandError("name a spec file, or a store with --metadata URL")
-            from tfxkit.spec.load import locate_store
-
             location = _located(rest.pop(0), args)
             config = store_config(location.metadata, location.root, location.base_dir, read_only=True)
             pipeline = args.pipeline or location.pipeline
@@ -77,7 +72,8 @@ def open_audit(args: argparse.Namespace) -> Audit:
 
 
 def _located(path: str, args: argparse.Namespace):
-    from tfxkit.spec.load import locate_store
+    from tfxkit.spec.errors import SpecErrors
+    from tfxkit.spec.locate import locate_store
 
     try:
         return locate_store(path, overrides(args))

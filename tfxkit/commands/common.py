@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from tfxkit.spec.errors import SpecErrors
-from tfxkit.spec.load import LoadedSpec, load_spec
+if TYPE_CHECKING:
+    from tfxkit.spec.load import LoadedSpec
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_SPEC, EXIT_NOT_BLESSED = 0, 1, 2, 3
 
@@ -32,6 +30,8 @@ def add_overrides(parser: argparse.ArgumentParser) -> None:
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The --set and --root overrides as dotted key paths."""
+    import yaml
+
     out: dict[str, Any] = {}
     for item in getattr(args, "set", None) or []:
         key, sep, value = item.partition("=")
@@ -43,8 +43,11 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def load(path: str, args: argparse.Namespace) -> LoadedSpec:
+def load(path: str, args: argparse.Namespace) -> "LoadedSpec":
     """Load and check a spec; on problems print them (one line each) and exit 2."""
+    from tfxkit.spec.errors import SpecErrors
+    from tfxkit.spec.load import load_spec
+
     try:
         return load_spec(path, overrides(args))
     except SpecErrors as errors:

@@ -6,8 +6,6 @@ import argparse
 import json
 import sys
 
-import yaml
-
 from tfxkit.commands.audit import add_audit_args, open_audit
 from tfxkit.commands.common import CommandError
 
@@ -15,6 +13,8 @@ from tfxkit.commands.common import CommandError
 def run(args: argparse.Namespace) -> int:
     from tfxkit.lineage.errors import LineageError
     from tfxkit.lineage.runs import find_run
+    import yaml
+
     from tfxkit.metadata import keys
 
     audit = open_audit(args)

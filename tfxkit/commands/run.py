@@ -12,8 +12,6 @@ from tfxkit.spec.metadata_url import parse_metadata_url
 
 def run(args: argparse.Namespace) -> int:
     loaded = load(args.file, args)
-    # MLMD's C++ logs connection errors to stderr itself; tfxkit reports them in one line.
-    os.environ.setdefault("GLOG_minloglevel", "3")
     from tfxkit.runners.execute import run_spec
 
     try:

@@ -33,7 +33,7 @@ class Anchor:
 
 def pushes(store: Store, pipeline: str) -> list[Artifact]:
     """The pipeline's pushed models (pushed == 1), oldest first."""
-    return [a for a in store.artifacts_of_type("PushedModel", pipeline) if a.properties.get("pushed") == 1]
+    return store.artifacts_of_type("PushedModel", pipeline, pushed_only=True)
 
 
 def served_push(store: Store, pipeline: str) -> Artifact | None:
@@ -56,8 +56,12 @@ def resolve_target(graph: Graph, target: str) -> Anchor:
             raise LineageError(f"no model of pipeline '{pipeline}' has been pushed yet; name a run id "
                                "(see `tfxkit runs`) to audit a model that was not pushed")
         return Anchor(model=graph.inputs(graph.producer(push.id), "model"), push=push)
-    if target.isdigit():
-        return _artifact_anchor(graph, int(target))
+    if target.isdigit():  # an artifact id, unless it is only the start of a run id (runs start with the date)
+        try:
+            return _artifact_anchor(graph, int(target))
+        except LineageError:
+            if not any(r.id.startswith(target) for r in store.runs(pipeline)):
+                raise
     if os.sep in target or os.path.isdir(target):
         return _folder_anchor(graph, target)
     run = find_run(store, pipeline, target)

@@ -11,6 +11,7 @@ PostgreSQL store answers an audit in a handful of round trips.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -23,6 +24,7 @@ PIPELINE = "pipeline"
 PIPELINE_RUN = "pipeline_run"
 NODE = "node"
 
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _STATE_NAMES = {v: k for k, v in metadata_store_pb2.Execution.State.items()}
 _OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
 _INPUT_EVENTS = (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT)
@@ -114,7 +116,7 @@ class Store:
         self._store: metadata_store.MetadataStore = open_store(config)
         self._artifact_types: dict[int, str] | None = None
         self._execution_types: dict[int, str] | None = None
-        self._nodes: dict[str, dict[int, str]] = {}
+        self._contexts: dict[int, list] = {}
 
     # -- pipelines and runs ------------------------------------------------------------------------------------
 
@@ -124,19 +126,18 @@ class Store:
 
     def runs(self, pipeline: str) -> list[Run]:
         """The pipeline's runs, newest first."""
-        ours: set[int] | None = None
+        node_prefix = f"{pipeline}."
         runs = []
         for run_ctx in self._store.get_contexts_by_type(PIPELINE_RUN):
             props = _props(run_ctx)
             if "tfxkit_pipeline" in props:  # recorded by tfxkit's runner: no query needed
                 if props["tfxkit_pipeline"] != pipeline:
                     continue
-            else:  # a run TFX recorded alone: it is ours when its executions are the pipeline's
-                if ours is None:
-                    ctx = self._store.get_context_by_type_and_name(PIPELINE, pipeline)
-                    ours = {e.id for e in self._store.get_executions_by_context(ctx.id)} if ctx else set()
-                executions = self._store.get_executions_by_context(run_ctx.id)
-                if not executions or executions[0].id not in ours:
+            else:  # a run TFX recorded alone: it is ours when its (first) execution is one of our nodes'
+                executions = self._store.get_executions_by_context(
+                    run_ctx.id, list_options=metadata_store.ListOptions(limit=1))
+                if not executions or not any(c.name.startswith(node_prefix)
+                                             for c in self._store.get_contexts_by_execution(executions[0].id)):
                     continue
             runs.append(Run(run_ctx.name, run_ctx.id, run_ctx.create_time_since_epoch / 1000, props))
         return sorted(runs, key=lambda r: (r.created, r.id), reverse=True)
@@ -169,60 +170,60 @@ class Store:
         return self._executions(self._store.get_executions_by_id(wanted) if wanted else [], pipeline)
 
     def _executions(self, raw: list, pipeline: str) -> list[Execution]:
-        node_of = self._node_of(pipeline)
         if self._execution_types is None:
             self._execution_types = {t.id: t.name for t in self._store.get_execution_types()}
-        out = [
-            Execution(e.id, self._execution_types.get(e.type_id, ""), node_of[e.id],
-                      _STATE_NAMES.get(e.last_known_state, "UNKNOWN"),
-                      e.create_time_since_epoch / 1000, e.last_update_time_since_epoch / 1000, _props(e))
-            for e in raw if e.id in node_of
-        ]
+        prefix = f"{pipeline}."
+        out = []
+        for e in raw:
+            node = next((c.name[len(prefix):] for c in self._contexts_of(e.id) if c.name.startswith(prefix)), None)
+            if node is not None:
+                out.append(Execution(e.id, self._execution_types.get(e.type_id, ""), node,
+                                     _STATE_NAMES.get(e.last_known_state, "UNKNOWN"), e.create_time_since_epoch / 1000,
+                                     e.last_update_time_since_epoch / 1000, _props(e)))
         return sorted(out, key=lambda e: e.id)
 
-    def _node_of(self, pipeline: str) -> dict[int, str]:
-        """execution id -> node id for a pipeline: one query per node context, not per execution."""
-        if pipeline not in self._nodes:
-            prefix = f"{pipeline}."
-            self._nodes[pipeline] = {
-                e.id: ctx.name[len(prefix):]
-                for ctx in self._store.get_contexts_by_type(NODE) if ctx.name.startswith(prefix)
-                for e in self._store.get_executions_by_context(ctx.id)
-            }
-        return self._nodes[pipeline]
+    def _contexts_of(self, execution_id: int) -> list:
+        """An execution's contexts (pipeline, node, run), fetched once: a few rows, not the pipeline's history."""
+        if execution_id not in self._contexts:
+            self._contexts[execution_id] = self._store.get_contexts_by_execution(execution_id)
+        return self._contexts[execution_id]
 
     def runs_of_execution(self, execution_id: int) -> list[str]:
         """Ids of the runs an execution belongs to (one for TFX's runners)."""
         run_type = self._store.get_context_type(PIPELINE_RUN).id
-        return [c.name for c in self._store.get_contexts_by_execution(execution_id) if c.type_id == run_type]
+        return [c.name for c in self._contexts_of(execution_id) if c.type_id == run_type]
 
     # -- artifacts and events ----------------------------------------------------------------------------------
 
     def artifacts(self, ids: Iterable[int]) -> dict[int, Artifact]:
         """Artifacts by id (unknown ids are left out)."""
+        wanted = list(set(ids))
+        return self._wrap(self._store.get_artifacts_by_id(wanted) if wanted else [])
+
+    def _wrap(self, raw: list) -> dict[int, Artifact]:
         if self._artifact_types is None:
             self._artifact_types = {t.id: t.name for t in self._store.get_artifact_types()}
-        wanted = list(set(ids))
-        raw = self._store.get_artifacts_by_id(wanted) if wanted else []
         return {a.id: Artifact(a.id, self._artifact_types.get(a.type_id, ""), a.uri, a.create_time_since_epoch / 1000,
                                _props(a)) for a in raw}
 
     def artifact(self, artifact_id: int) -> Artifact | None:
         return self.artifacts([artifact_id]).get(artifact_id)
 
-    def artifacts_of_type(self, type_name: str, pipeline: str | None = None) -> list[Artifact]:
-        """Every artifact of a type (of one pipeline when named), oldest first."""
+    def artifacts_of_type(self, type_name: str, pipeline: str | None = None, pushed_only: bool = False
+                          ) -> list[Artifact]:
+        """Every artifact of a type (of one pipeline when named; only pushed ones), oldest first.
+
+        One filtered query: the store's other artifacts are never read.
+        """
+        if not _NAME.fullmatch(type_name) or (pipeline is not None and not _NAME.fullmatch(pipeline)):
+            return []  # not a name tfxkit or TFX would give: nothing can match, and nothing is quoted unsafely
+        query = f"type = '{type_name}'"
         if pipeline is not None:
-            ctx = self._store.get_context_by_type_and_name(PIPELINE, pipeline)
-            raw = [a for a in self._store.get_artifacts_by_context(ctx.id)] if ctx else []
-            type_ = self._store.get_artifact_type(type_name) if raw else None
-            raw = [a for a in raw if type_ is not None and a.type_id == type_.id]
-        else:
-            try:
-                raw = self._store.get_artifacts_by_type(type_name)
-            except Exception:  # the type was never registered in this store
-                raw = []
-        return sorted(self.artifacts(a.id for a in raw).values(), key=lambda a: a.id)
+            query += f" AND contexts_a.type = '{PIPELINE}' AND contexts_a.name = '{pipeline}'"
+        if pushed_only:
+            query += " AND custom_properties.pushed.int_value = 1"
+        raw = self._store.get_artifacts(list_options=metadata_store.ListOptions(filter_query=query))
+        return sorted(self._wrap(raw).values(), key=lambda a: a.id)
 
     def annotate_artifact(self, artifact_id: int, values: dict[str, object]) -> None:
         """Add or replace custom properties on an artifact (facts recorded for audits)."""

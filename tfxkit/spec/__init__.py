@@ -1,7 +1,6 @@
-"""The pipeline spec: YAML loading with positions, models, checks, JSON Schema."""
+"""The pipeline spec: YAML loading with positions, models, checks, JSON Schema.
 
-from tfxkit.spec.errors import SpecError, SpecErrors
-from tfxkit.spec.load import load_spec
-from tfxkit.spec.models import PipelineSpec
-
-__all__ = ["PipelineSpec", "SpecError", "SpecErrors", "load_spec"]
+Import from the modules (`tfxkit.spec.load`, `tfxkit.spec.models`): this
+package imports nothing, so a command that needs one small module (the
+metadata URL parser) does not pay for pydantic.
+"""

@@ -21,10 +21,11 @@ from pydantic import BaseModel, ValidationError
 
 from tfxkit.spec.checks import check_spec
 from tfxkit.spec.errors import SpecError, SpecErrors
+from tfxkit.spec.locate import parse_file
 from tfxkit.spec.models import PipelineSpec
 from tfxkit.spec.metadata_url import parse_metadata_url
 from tfxkit.spec.paths import PKG_SCHEME, resolve_path
-from tfxkit.spec.yaml_positions import Positions, YamlProblem, parse_with_positions
+from tfxkit.spec.yaml_positions import Positions
 
 
 # Spec keys that hold file paths, written relative to the spec file.
@@ -86,7 +87,7 @@ def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) 
     """
     path = Path(file)
     display = str(file)
-    data, positions, lines = _parse_file(path, display, overrides)
+    data, positions, lines = parse_file(path, display, overrides)
 
     try:
         spec = PipelineSpec.model_validate(data)
@@ -100,59 +101,6 @@ def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) 
     if problems:
         raise SpecErrors(_dedupe(problems), lines)
     return loaded
-
-
-@dataclass(frozen=True)
-class StoreLocation:
-    """Where a spec's pipeline keeps its metadata: all the audit commands need from a spec."""
-
-    pipeline: str
-    metadata: str | None  # the metadata URL, None for the default SQLite file under root
-    root: str  # absolute
-    base_dir: str
-
-
-def locate_store(file: str | os.PathLike, overrides: dict[str, Any] | None = None) -> StoreLocation:
-    """Read only the `pipeline` section of a spec (located errors as `load_spec`).
-
-    Audits must work when the rest of the spec no longer checks out (the data
-    file that is under suspicion may already be deleted), so nothing but the
-    pipeline's name and store is validated.
-    """
-    path = Path(file)
-    display = str(file)
-    data, positions, lines = _parse_file(path, display, overrides)
-    from tfxkit.spec.models import PipelineSection
-
-    try:
-        section = PipelineSection.model_validate(data.get("pipeline"))
-    except ValidationError as exc:
-        errors = [_from_pydantic({**err, "loc": ("pipeline", *err["loc"])}, display, positions, data)
-                  for err in exc.errors()]
-        raise SpecErrors(_dedupe(errors), lines) from None
-    base_dir = path.resolve().parent
-    return StoreLocation(section.name, section.metadata, resolve_path(section.root, base_dir), str(base_dir))
-
-
-def _parse_file(path: Path, display: str, overrides: dict[str, Any] | None) -> tuple[dict, Positions, list[str]]:
-    """The spec file's mapping (with overrides applied) and its positions; SpecErrors if it is not one."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecErrors([SpecError(display, 1, 1, "", "spec file not found")]) from None
-    except (IsADirectoryError, UnicodeDecodeError) as exc:
-        raise SpecErrors([SpecError(display, 1, 1, "", f"cannot read spec file ({exc.__class__.__name__})")]) from None
-    lines = text.splitlines()
-    try:
-        data, positions = parse_with_positions(text)
-    except YamlProblem as exc:
-        raise SpecErrors([SpecError(display, exc.line, exc.col, "", exc.message)], lines) from None
-    if not isinstance(data, dict):
-        found = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise SpecErrors([SpecError(display, 1, 1, "", f"expected a mapping of sections, found {found}")], lines)
-    for dotted, value in (overrides or {}).items():
-        _set_dotted(data, dotted, value)
-    return data, positions, lines
 
 
 def _checked(loaded: LoadedSpec, display: str) -> list[SpecError]:
@@ -184,14 +132,6 @@ def _check_rest(exc: ValidationError, data: dict, path: Path, positions: Positio
     except ValidationError:
         return []
     return _checked(LoadedSpec(spec=spec, file=path.resolve(), positions=positions), display)
-
-
-def _set_dotted(data: dict, dotted: str, value: Any) -> None:
-    node = data
-    *parents, last = dotted.split(".")
-    for part in parents:
-        node = node.setdefault(part, {})
-    node[last] = value
 
 
 def _dotted(path: tuple) -> str:
