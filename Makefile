@@ -22,3 +22,4 @@ test-fast: setup
 bench: setup
 	.venv/bin/python bench/e2e_vs_tfx.py
 	.venv/bin/python bench/trainer_throughput.py
+	.venv/bin/python bench/lineage_speed.py

@@ -39,7 +39,7 @@ def test_an_empty_store(tmp_path):
 
 def test_an_unreachable_database_names_host_and_port_never_the_password():
     result = run_cli("runs", "--metadata", "mysql://auditor:s3cret-pw@127.0.0.1:1/mlmd")
-    _one_line(result, 1, "cannot open the mysql (auditor@127.0.0.1:1/mlmd) metadata store")
+    _one_line(result, 1, "cannot open the mysql (auditor@127.0.0.1:1/mlmd) metadata store: nothing answers at 127.0.0.1:1")
     assert "s3cret-pw" not in result.stderr + result.stdout
 
 

@@ -93,3 +93,13 @@ def test_run_against_an_unreachable_store_is_one_line(tmp_path):
     assert result.code == 1
     assert result.stderr.strip().startswith("tfxkit: cannot open the mysql (nobody@127.0.0.1:1/none) metadata store")
     assert "Traceback" not in result.stderr and "x@" not in result.stderr
+
+
+def test_a_wrong_password_says_the_login_was_refused(mysql_url):
+    from tests.conftest import DB_PASSWORD, run_cli
+
+    wrong = mysql_url.replace(DB_PASSWORD, "not-the-password")
+    result = run_cli("runs", "--metadata", wrong)
+    assert result.code == 1
+    assert "the server at 127.0.0.1:3306 refused user 'tfxkit_test' (wrong password" in result.stderr
+    assert "not-the-password" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

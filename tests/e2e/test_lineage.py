@@ -185,6 +185,19 @@ def test_reproduce_writes_a_spec_that_is_up_to_date_with_its_run(history, tmp_pa
     assert f"up to date: data, spec and code unchanged since run {history.second}" in again.stdout
 
 
+def test_dot_lineage_is_a_graphviz_graph_of_the_chain(history):
+    result = audit(history, "lineage", "--format", "dot")
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("digraph provenance {")
+    for edge in ('"pushed" -> "blessing"', '"model" -> "transform"', '"transform" -> "examples"', '"examples" -> "file0"',
+                 '"schema" -> "schema_file"', '"model" -> "spec"'):
+        assert edge in result.stdout
+    assert str(DATA) in result.stdout
+    if shutil.which("dot"):
+        rendered = subprocess.run(["dot", "-Tsvg"], input=result.stdout, capture_output=True, text=True)
+        assert rendered.returncode == 0 and "<svg" in rendered.stdout
+
+
 def test_html_lineage_renders_in_a_browser(history, tmp_path):
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:

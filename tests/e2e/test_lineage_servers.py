@@ -3,14 +3,16 @@
 Each server gets a fresh database and its own user (created through the local
 clients, as CI does on a fresh machine), one short run, and the same audit
 assertions as on SQLite: data file and fingerprint, curated schema, blessing
-against its threshold, spec hash. The password must never reach the output or
-the recorded spec.
+against its threshold, spec hash. The password must never reach the output, the
+run log or the recorded spec.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -37,6 +39,8 @@ def server_run(request, tmp_path_factory):
 def test_lineage_on_a_server_store(server_run):
     url, args, run = server_run
     assert DB_PASSWORD not in run.stdout + run.stderr
+    log = Path(re.search(r"log +(\S+)", run.stdout).group(1))
+    assert "Using connection config" in log.read_text() and DB_PASSWORD not in log.read_text()
     via_spec = run_cli("lineage", SPEC, *args, "--format", "json")
     assert via_spec.code == 0, via_spec.stderr
     p = json.loads(via_spec.stdout)

@@ -35,12 +35,18 @@ def test_tuner_trials_and_best_hyperparameters_reach_the_trainer(tmp_path):
     assert best == {k: v for k, v in max(trials, key=lambda t: t["score"]).items() if k in best}
 
     # MLMD: the Trainer's execution consumed exactly that artifact ...
-    events = store.get_events_by_execution_ids([nodes["Trainer"].execution_id])
-    inputs = {e.artifact_id for e in events if e.type == e.INPUT}
-    tuned_ids = [a.id for a in store.get_artifacts_by_uri(best_artifact.uri)]
-    assert set(tuned_ids) & inputs
+    links = store.links_of_executions([nodes["Trainer"].execution_id])
+    assert {link.artifact_id for link in links if not link.is_output and link.key == "hyperparameters"} == {
+        best_artifact.id}
     # ... and trained with those values.
     trained = json.loads(open(os.path.join(nodes["Trainer"].output("model_run").uri, "trained_config.json")).read())
     assert trained["model"]["hidden_units"] == [best["units"], best["units"]]
     assert trained["model"]["dropout"] == best["dropout"]
     assert trained["trainer"]["learning_rate"]["initial"] == pytest.approx(best["learning_rate"])
+
+    # The lineage audit names the tuned values and the artifact that carried them.
+    audit = run_cli("lineage", "pipelines/penguin_tuned.yaml", "--root", str(tmp_path), "--format", "json")
+    assert audit.code == 0, audit.stderr
+    model = json.loads(audit.stdout)["model"]
+    assert model["training"]["hyperparameters"] == best
+    assert model["hyperparameters_artifact_id"] == best_artifact.id

@@ -9,6 +9,7 @@ did the work.
 
 from __future__ import annotations
 
+from tfxkit.metadata.runs import recorded_facts
 from tfxkit.metadata.store import Artifact, Execution, Link, Store
 
 
@@ -22,6 +23,24 @@ class Graph:
         self._executions: dict[int, Execution] = {}
         self._artifacts: dict[int, Artifact] = {}
         self._runs: dict[int, str | None] = {}
+        self._facts: dict[str, dict] | None = None
+
+    def fact(self, artifact: Artifact | None, name: str) -> object:
+        """A fact tfxkit recorded about an artifact (see tfxkit.metadata.keys), None when absent."""
+        if artifact is None:
+            return None
+        if self._facts is None:
+            self._facts = recorded_facts(self.store, self.pipeline)
+        return self._facts.get(str(artifact.id), {}).get(name)
+
+    def artifacts_with_fact(self, name: str) -> list[Artifact]:
+        """The artifacts a fact was recorded about, oldest first."""
+        if self._facts is None:
+            self._facts = recorded_facts(self.store, self.pipeline)
+        ids = [int(i) for i, facts in self._facts.items() if name in facts]
+        found = self.store.artifacts(ids)
+        self._artifacts.update(found)
+        return sorted(found.values(), key=lambda a: a.id)
 
     def artifact(self, artifact_id: int | None) -> Artifact | None:
         if artifact_id is None:

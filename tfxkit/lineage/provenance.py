@@ -187,13 +187,13 @@ def _blessing(graph: Graph, blessing: Artifact | None, evaluation: Artifact | No
     return {**_artifact_ref(graph, blessing), "blessed": blessing.properties.get("blessed") == 1,
             "baseline_model_id": int(baseline) if baseline is not None else None,
             "evaluation_uri": evaluation.uri if evaluation else None,
-            "checks": blessing.json_property(keys.CHECKS) or []}
+            "checks": graph.fact(blessing, keys.CHECKS) or []}
 
 
 def _model(graph: Graph, model: Artifact | None, trainer: Execution | None) -> dict | None:
     if model is None:
         return None
-    training = model.json_property(keys.TRAINING) or {}
+    training = graph.fact(model, keys.TRAINING) or {}
     tuned = graph.inputs(trainer, "hyperparameters")
     return {**_artifact_ref(graph, model), "training": training,
             "hyperparameters_artifact_id": tuned.id if tuned else None}
@@ -203,8 +203,8 @@ def _examples(graph: Graph, examples: Artifact | None) -> dict | None:
     if examples is None:
         return None
     props = examples.properties
-    return {**_artifact_ref(graph, examples), "files": examples.json_property(keys.FILES) or [],
-            "split_sizes": examples.json_property(keys.SPLIT_SIZES) or {},
+    return {**_artifact_ref(graph, examples), "files": graph.fact(examples, keys.FILES) or [],
+            "split_sizes": graph.fact(examples, keys.SPLIT_SIZES) or {},
             "span": props.get("span"), "version": props.get("version"),
             "tfx_input_fingerprint": props.get("input_fingerprint")}
 
@@ -213,16 +213,15 @@ def _schema(graph: Graph, schema: Artifact | None) -> dict | None:
     if schema is None:
         return None
     ref = _artifact_ref(graph, schema)
-    files = schema.json_property(keys.FILES) or []
     if ref["node"] == "ImportSchemaGen":
-        return {**ref, "source": "curated", "file": files[0] if files else None}
+        return {**ref, "source": "curated", "file": graph.fact(schema, keys.SCHEMA_FILE)}
     return {**ref, "source": "inferred from statistics", "file": None}
 
 
 def _anomalies(graph: Graph, anomalies: Artifact | None) -> dict | None:
     if anomalies is None:
         return None
-    found = anomalies.json_property(keys.ANOMALIES)
+    found = graph.fact(anomalies, keys.ANOMALIES)
     return {**_artifact_ref(graph, anomalies), "found": found}
 
 

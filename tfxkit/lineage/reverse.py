@@ -17,6 +17,7 @@ from tfxkit.lineage.graph import Graph
 from tfxkit.lineage.provenance import push_destination, pushes, served_push
 from tfxkit.metadata import keys
 from tfxkit.metadata.facts import sha256_of
+from tfxkit.metadata.runs import recorded_facts
 from tfxkit.metadata.store import Store
 
 
@@ -52,8 +53,10 @@ def models_from_data(store: Store, path: str, pipelines: list[str]) -> dict:
         served = served_push(store, pipeline)
         served_model = graph.inputs(graph.producer(served.id), "model") if served else None
         all_pushes = pushes(store, pipeline)
-        for examples in store.artifacts_of_type("Examples", pipeline):
-            matched = [{**f, "matched_by": how} for f in examples.json_property(keys.FILES) or []
+        for examples in graph.artifacts_with_fact(keys.FILES):
+            if examples.type != "Examples":
+                continue
+            matched = [{**f, "matched_by": how} for f in graph.fact(examples, keys.FILES) or []
                        if (how := _matches(f, target, contents))]
             if not matched:
                 continue
@@ -74,8 +77,8 @@ def models_from_data(store: Store, path: str, pipelines: list[str]) -> dict:
                         "is_served": served_model is not None and served_model.id == model.id,
                     })
     if not models and not contents and not os.path.exists(target):
-        known = sorted({f.get("path") for p in pipelines for e in store.artifacts_of_type("Examples", p)
-                        for f in e.json_property(keys.FILES) or []})
+        known = sorted({f.get("path") for p in pipelines for files in recorded_facts(store, p).values()
+                        for f in files.get(keys.FILES, [])})
         raise LineageError(f"{path}: no such file or folder, and no recorded run read it "
                            f"(recorded data files: {', '.join(known[:3]) or 'none'})")
     return {"data": target, "fingerprints": sorted(contents), "models": sorted(models, key=lambda m: m["model_id"])}

@@ -34,6 +34,7 @@ class RunRow:
     metrics: dict[str, float] = field(default_factory=dict)
     pushed_to: str | None = None
     runner: str | None = None
+    error: str | None = None  # the failed component's error (the anomalies, for a gated run)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -53,7 +54,8 @@ def run_row(store: Store, pipeline: str, run: Run) -> RunRow:
             nodes.setdefault(node, "skipped")
         return RunRow(run.id, iso(summary.get("started", run.created)), summary.get("seconds"), summary["status"],
                       summary.get("reason"), summary.get("failed_node"), _ordered(nodes, summary.get("planned", [])),
-                      spec_hash, summary.get("metrics") or {}, summary.get("pushed_to"), summary.get("runner"))
+                      spec_hash, summary.get("metrics") or {}, summary.get("pushed_to"), summary.get("runner"),
+                      summary.get("error"))
     # No summary: a run TFX recorded alone (another tool, an older tfxkit) or one killed before the end.
     executions = node_runs(store, pipeline, run.id)
     nodes = {n: STATES.get(e.state, e.state.lower()) for n, e in executions.items()}

@@ -28,6 +28,11 @@ def format_runs(pipeline: str, rows: list[dict]) -> str:
             reason = row["reason"]
             lines.append(f"    why: {reason}" + (f" (in {row['failed_node']})"
                                                   if row["failed_node"] and row["failed_node"] not in reason else ""))
+        if row.get("error") and row["status"] in ("failed", "gated"):
+            error_lines = row["error"].splitlines()
+            lines += [f"      {line.strip()}" for line in error_lines[:6]]
+            if len(error_lines) > 6:
+                lines.append(f"      ... {len(error_lines) - 6} more lines (--format json has them all)")
         by_state: dict[str, list[str]] = {}
         for node, state in row["nodes"].items():
             by_state.setdefault(state, []).append(node)

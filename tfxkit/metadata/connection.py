@@ -6,6 +6,7 @@ Imports only ml_metadata (no TensorFlow), so lineage commands stay quick.
 from __future__ import annotations
 
 import os
+import socket
 
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
@@ -67,8 +68,22 @@ def open_store(config: metadata_store_pb2.ConnectionConfig) -> metadata_store.Me
     try:
         return metadata_store.MetadataStore(config)
     except Exception as exc:  # MLMD raises its own status errors from C++
-        raise ConnectionError(f"cannot open the {_describe(config)} metadata store: "
-                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from exc
+        raise ConnectionError(f"cannot open the {_describe(config)} metadata store: {_why(config, exc)}") from exc
+
+
+def _why(config: metadata_store_pb2.ConnectionConfig, exc: Exception) -> str:
+    """MLMD's MySQL client says only 'mysql_real_connect failed: errno: , error:' for both a server that
+    is not there and a refused login; a TCP probe tells the two apart."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    which = config.WhichOneof("config")
+    if which in ("mysql", "postgresql") and ("connect failed" in text or "Connection" in text or "errno" in text):
+        c = getattr(config, which)
+        try:
+            socket.create_connection((c.host, int(c.port)), timeout=3).close()
+        except OSError as probe:
+            return f"nothing answers at {c.host}:{c.port} ({probe.strerror or probe})"
+        return f"the server at {c.host}:{c.port} refused user '{c.user}' (wrong password, or no access to the database)"
+    return text
 
 
 def _describe(config: metadata_store_pb2.ConnectionConfig) -> str:

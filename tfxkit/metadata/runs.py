@@ -1,4 +1,4 @@
-"""A run's node executions with their outputs, and the spec recorded on it.
+"""A run's node executions with their outputs, the spec and the artifact facts recorded on runs.
 
 Thin views over `Store` for the runner's report and the tests; the lineage
 package builds its richer views on the same interface.
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tfxkit.metadata.keys import SPEC, SPEC_HASH
+from typing import Any
+
+from tfxkit.metadata.keys import FACTS, SPEC, SPEC_HASH
 from tfxkit.metadata.store import Store
 
 
@@ -20,6 +22,7 @@ class ArtifactInfo:
     type: str
     uri: str
     properties: dict[str, object] = field(default_factory=dict)
+    id: int = 0
 
 
 @dataclass
@@ -53,7 +56,7 @@ def node_runs(store: Store, pipeline: str, run_id: str) -> dict[str, NodeRun]:
         for link in links:
             art = artifacts.get(link.artifact_id)
             if link.execution_id == execution.id and art is not None:
-                run.outputs.append(ArtifactInfo(link.key, art.type, art.uri, art.properties))
+                run.outputs.append(ArtifactInfo(link.key, art.type, art.uri, art.properties, art.id))
         result[execution.node_id] = run
     return result
 
@@ -64,3 +67,12 @@ def recorded_spec(store: Store, run_id: str) -> tuple[str, str] | None:
     if run is None or SPEC not in run.properties:
         return None
     return str(run.properties[SPEC]), str(run.properties.get(SPEC_HASH, ""))
+
+
+def recorded_facts(store: Store, pipeline: str) -> dict[str, dict[str, Any]]:
+    """{artifact id: {fact: value}} merged over the pipeline's runs."""
+    merged: dict[str, dict[str, Any]] = {}
+    for run in reversed(store.runs(pipeline)):  # oldest first: a newer record of a fact wins
+        for artifact_id, facts in (run.json_property(FACTS) or {}).items():
+            merged.setdefault(artifact_id, {}).update(facts)
+    return merged

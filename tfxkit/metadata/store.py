@@ -40,10 +40,6 @@ class Artifact:
     created: float  # seconds since the epoch
     properties: dict[str, object] = field(default_factory=dict)
 
-    def json_property(self, name: str) -> object:
-        """A property tfxkit stored as JSON text, decoded (None when absent)."""
-        value = self.properties.get(name)
-        return json.loads(value) if isinstance(value, str) and value else None
 
 
 @dataclass
@@ -224,13 +220,6 @@ class Store:
             query += " AND custom_properties.pushed.int_value = 1"
         raw = self._store.get_artifacts(list_options=metadata_store.ListOptions(filter_query=query))
         return sorted(self._wrap(raw).values(), key=lambda a: a.id)
-
-    def annotate_artifact(self, artifact_id: int, values: dict[str, object]) -> None:
-        """Add or replace custom properties on an artifact (facts recorded for audits)."""
-        raw = self._store.get_artifacts_by_id([artifact_id])
-        if raw:
-            _set(raw[0], values)
-            self._store.put_artifacts([raw[0]])
 
     def links_of_executions(self, ids: Iterable[int]) -> list[Link]:
         """Input and output events of executions."""

@@ -82,8 +82,27 @@ class _PrintToLog(io.TextIOBase):
         return len(text)
 
 
+class _Redact(logging.Filter):
+    """Replaces secrets in every log record (TFX logs the metadata connection config, password included)."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            try:
+                message = record.getMessage()
+            except Exception:  # a malformed foreign record: leave it to the handler
+                return True
+            for secret in self._secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+        return True
+
+
 @contextlib.contextmanager
-def _logging_to(path: str, progress: ProgressHandler, verbose: bool) -> Iterator[None]:
+def _logging_to(path: str, progress: ProgressHandler, verbose: bool, secrets: list[str]) -> Iterator[None]:
     """Send every log record to `path` and component progress to the console.
 
     Unless verbose, console handlers that the TFX stack installed on import
@@ -108,12 +127,17 @@ def _logging_to(path: str, progress: ProgressHandler, verbose: bool) -> Iterator
     ours = [file_handler, progress]
     for h in ours:
         root.addHandler(h)
+    redact, filtered = _Redact(secrets), list(root.handlers)  # the console too, when verbose
+    for h in filtered:
+        h.addFilter(redact)
     # Libraries print too (KerasTuner's trial summaries): into the log, unless verbose.
     printed = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(_PrintToLog())
     try:
         with printed:
             yield
     finally:
+        for h in filtered:
+            h.removeFilter(redact)
         for h in ours:
             root.removeHandler(h)
         file_handler.close()
@@ -166,7 +190,7 @@ def run_spec(
     use_tf_keras_in_keras_tuner()  # imports TensorFlow: only once TFX is going to run
     from tfxkit.dag.build import build_pipeline
 
-    with _logging_to(log_file, progress, verbose):
+    with _logging_to(log_file, progress, verbose, [_metadata_password(loaded)]):
         tfx_pipeline = build_pipeline(loaded, beam_args=all_beam_args)
         error, exc_type = None, None
         try:
@@ -235,7 +259,7 @@ def run_summary(report: RunReport, runner: str, started_at: float, timings: dict
         status = "unchanged" if report.pushed_earlier else "pushed"
     else:
         status = "not_blessed"
-    password = parse_metadata_url(loaded.spec.pipeline.metadata).password if loaded.spec.pipeline.metadata else ""
+    password = _metadata_password(loaded)
     error = report.error.replace(password, "***") if report.error and password else report.error
     return {
         "runner": runner, "started": started_at, "seconds": round(report.seconds, 2), "status": status,
@@ -244,6 +268,11 @@ def run_summary(report: RunReport, runner: str, started_at: float, timings: dict
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "planned": [node.id for node in plan_nodes(loaded)],
     }
+
+
+def _metadata_password(loaded: LoadedSpec) -> str:
+    url = loaded.spec.pipeline.metadata
+    return parse_metadata_url(url).password if url else ""
 
 
 def _default_beam_args(runner: str) -> list[str]:

@@ -6,9 +6,13 @@ data files, the curated schema file behind an imported schema, the anomalies
 found, the split sizes, how training went (epochs run, early stop, time, tuned
 values), each metric against its threshold and the baseline, the stack's
 versions and the run's outcome. The runner reads those facts here, once, while
-the files are at hand, and stores them as custom properties: on the run (its
-`pipeline_run` context) and on the artifacts they describe, so a cached
-artifact reused by a later run keeps its facts. `tfxkit.lineage` reads them.
+the files are at hand, and stores them as custom properties of the run (its
+`pipeline_run` context): the run's summary, and per artifact id the facts
+about the artifacts it produced. `tfxkit.lineage` reads them.
+
+Never on TFX's artifacts themselves: TFX's cache key hashes each input
+artifact's full MLMD record, custom properties included, so annotating an
+artifact would make every downstream component miss the cache on the next run.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ import os
 from typing import Any
 
 from tfxkit.metadata.facts import stack_versions
-from tfxkit.metadata.keys import ANOMALIES, CHECKS, FILES, PIPELINE, RUN, SPEC, SPEC_HASH, SPLIT_SIZES, TRAINING
-from tfxkit.modules import TRAINED_CONFIG
+from tfxkit.metadata.keys import (
+    ANOMALIES, CHECKS, FACTS, FILES, PIPELINE, RUN, SCHEMA_FILE, SPEC, SPEC_HASH, SPLIT_SIZES, TRAINING,
+)
+from tfxkit.metadata.runs import recorded_facts
 from tfxkit.metadata.store import Store
+from tfxkit.modules import TRAINED_CONFIG
 from tfxkit.spec.load import LoadedSpec
 
 _log = logging.getLogger("tfxkit")
@@ -30,53 +37,45 @@ _log = logging.getLogger("tfxkit")
 
 def record_run(store: Store, loaded: LoadedSpec, run_id: str, summary: dict[str, Any],
                files: dict[str, list[dict]]) -> None:
-    """Store the run's summary and spec on its context and the facts on the artifacts it produced."""
+    """Store the run's summary, its spec, and the facts about the artifacts it produced, on the run."""
     pipeline = loaded.spec.pipeline.name
     executions = {e.node_id: e for e in store.run_executions(pipeline, run_id)}
-    summary = {**summary, "versions": stack_versions(),
-               "nodes": {node: e.state for node, e in executions.items()}}
-    store.annotate_run(run_id, {PIPELINE: pipeline, RUN: summary, SPEC: loaded.resolved_json(),
-                                SPEC_HASH: loaded.spec_hash()})
-    links = store.links_of_executions(e.id for e in executions.values())
-    outputs: dict[tuple[str, str], int] = {}
-    for link in links:
-        node = next((n for n, e in executions.items() if e.id == link.execution_id), None)
-        if link.is_output and node:
-            outputs[(node, link.key)] = link.artifact_id
+    node_of = {e.id: node for node, e in executions.items()}
+    outputs = {(node_of[link.execution_id], link.key): link.artifact_id
+               for link in store.links_of_executions(node_of) if link.is_output and link.execution_id in node_of}
     artifacts = store.artifacts(outputs.values())
+    known = recorded_facts(store, pipeline)  # facts recorded by earlier runs (a cached artifact keeps them)
+    facts: dict[str, dict[str, Any]] = {}
 
-    def annotate(node: str, key: str, prop: str, make) -> None:
+    def fact(node: str, key: str, prop: str, make) -> None:
         artifact = artifacts.get(outputs.get((node, key), -1))
-        if artifact is None or prop in artifact.properties:
-            return  # not produced, or a cached artifact that already carries its facts
+        if artifact is None or prop in known.get(str(artifact.id), {}):
+            return
         try:
             value = make(artifact.uri)
         except Exception:  # a missing fact must never fail a finished run: note it in the log
             _log.exception("could not record %s for %s", prop, node)
             return
         if value is not None:
-            store.annotate_artifact(artifact.id, {prop: value})
+            facts.setdefault(str(artifact.id), {})[prop] = value
 
     gen = next((n for n in executions if n.endswith("ExampleGen")), None)
     if gen:
-        annotate(gen, "examples", FILES, lambda uri: files.get("data", []))
-    annotate("StatisticsGen", "statistics", SPLIT_SIZES, _split_sizes)
-    if gen and "StatisticsGen" in executions:
-        sizes = _annotated(store, outputs.get(("StatisticsGen", "statistics")), SPLIT_SIZES)
-        annotate(gen, "examples", SPLIT_SIZES, lambda uri: sizes)
+        fact(gen, "examples", FILES, lambda uri: files.get("data", []))
+        stats = artifacts.get(outputs.get(("StatisticsGen", "statistics"), -1))
+        if stats is not None:
+            fact(gen, "examples", SPLIT_SIZES, lambda uri: _split_sizes(stats.uri))
     if loaded.spec.schema_.file:
         source = {**files["schema"][0], "declared": loaded.spec.schema_.file}
-        annotate("ImportSchemaGen", "schema", FILES, lambda uri: [source])
-    annotate("ExampleValidator", "anomalies", ANOMALIES, _anomalies)
-    annotate("Trainer", "model", TRAINING, lambda uri: _training(artifacts.get(outputs.get(("Trainer", "model_run")))))
-    if "Evaluator" in executions:
-        annotate("Evaluator", "blessing", CHECKS,
-                 lambda uri: _checks(artifacts[outputs[("Evaluator", "evaluation")]].uri, loaded))
-
-
-def _annotated(store: Store, artifact_id: int | None, prop: str) -> object:
-    artifact = store.artifact(artifact_id) if artifact_id else None
-    return artifact.json_property(prop) if artifact else None
+        fact("ImportSchemaGen", "schema", SCHEMA_FILE, lambda uri: source)
+    fact("ExampleValidator", "anomalies", ANOMALIES, _anomalies)
+    fact("Trainer", "model", TRAINING, lambda uri: _training(artifacts.get(outputs.get(("Trainer", "model_run")))))
+    if ("Evaluator", "evaluation") in outputs:
+        fact("Evaluator", "blessing", CHECKS, lambda uri: _checks(artifacts[outputs[("Evaluator", "evaluation")]].uri,
+                                                                  loaded))
+    summary = {**summary, "versions": stack_versions(), "nodes": {node: e.state for node, e in executions.items()}}
+    store.annotate_run(run_id, {PIPELINE: pipeline, RUN: summary, SPEC: loaded.resolved_json(),
+                                SPEC_HASH: loaded.spec_hash(), FACTS: facts})
 
 
 def _split_sizes(statistics_uri: str) -> dict[str, int]:
