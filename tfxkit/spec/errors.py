@@ -2,12 +2,24 @@
 
 Every problem a user can make in a spec is reported as
 `file:line:col: key.path: what is wrong (expected ...)`, all of them in one pass,
-so a user fixes a file in one edit instead of one run per typo.
+so a user fixes a file in one edit instead of one run per typo. Invisible
+characters (control, zero-width, bidi) in a key path, a message or a quoted
+source line are shown escaped, never raw.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from tfxkit.spec.visible import visible
+
+
+def dotted(path: tuple) -> str:
+    """('trainer', 'optimizer') -> 'trainer.optimizer'; list indices as [i]."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 @dataclass(frozen=True)
@@ -21,8 +33,9 @@ class SpecError:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        where = f"{visible(self.file)}:{self.line}:{self.col}"
+        path, message = visible(self.path), visible(self.message)
+        return f"{where}: {path}: {message}" if path else f"{where}: {message}"
 
 
 class SpecErrors(Exception):
@@ -40,6 +53,8 @@ class SpecErrors(Exception):
             out.append(str(err))
             if show_source and 0 < err.line <= len(self.source_lines):
                 src = self.source_lines[err.line - 1].rstrip("\n")
-                out.append(f"    {src}")
-                out.append("    " + " " * (err.col - 1) + "^")
+                # tabs as one space and escapes counted, so the caret stays under the column
+                src = src.replace("\t", " ")
+                out.append(f"    {visible(src)}")
+                out.append("    " + " " * len(visible(src[:err.col - 1])) + "^")
         return "\n".join(out)

@@ -16,9 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from tfxkit.spec.errors import SpecError, SpecErrors
+from tfxkit.spec.errors import dotted as dotted_path
 from tfxkit.spec.paths import resolve_path
 from tfxkit.spec.pipeline_section import PipelineSection
-from tfxkit.spec.yaml_positions import Positions, YamlProblem, parse_with_positions
+from tfxkit.spec.yaml_positions import Positions, YamlProblem, parse_with_positions, read_spec_text
 
 
 @dataclass(frozen=True)
@@ -56,16 +57,19 @@ def locate_store(file: str | os.PathLike, overrides: dict[str, Any] | None = Non
 def parse_file(path: Path, display: str, overrides: dict[str, Any] | None) -> tuple[dict, Positions, list[str]]:
     """The spec file's mapping (with overrides applied) and its positions; SpecErrors if it is not one."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_spec_text(path)
     except FileNotFoundError:
         raise SpecErrors([SpecError(display, 1, 1, "", "spec file not found")]) from None
-    except (IsADirectoryError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise SpecErrors([SpecError(display, 1, 1, "", f"cannot read spec file ({exc.__class__.__name__})")]) from None
+    except YamlProblem as exc:  # too large, not UTF-8
+        raise SpecErrors([SpecError(display, p.line, p.col, dotted_path(p.path), p.message) for p in exc.problems]) from None
     lines = text.splitlines()
     try:
         data, positions = parse_with_positions(text)
     except YamlProblem as exc:
-        raise SpecErrors([SpecError(display, exc.line, exc.col, "", exc.message)], lines) from None
+        raise SpecErrors([SpecError(display, p.line, p.col, dotted_path(p.path), p.message) for p in exc.problems],
+                         lines) from None
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"a {type(data).__name__}"
         raise SpecErrors([SpecError(display, 1, 1, "", f"expected a mapping of sections, found {found}")], lines)

@@ -1,18 +1,79 @@
-"""YAML parsing that remembers where every key and value came from.
+"""YAML parsing that remembers where every key and value came from, and refuses hostile input.
 
 PyYAML's composer keeps start marks on every node; we build plain Python data
 from the node tree and, beside it, a map from key paths to (line, col) so that
 any later error can point at the exact place in the file.
+
+A spec is review input and must never hang the tool or run anything, so the
+reader and composer here are stricter than YAML itself:
+
+- the file must be UTF-8 and printable (undecodable bytes and control
+  characters are reported where they are, with the key path that holds them);
+- the file is at most MAX_FILE_BYTES, nested at most MAX_DEPTH deep, and with
+  its aliases expanded holds at most MAX_VALUES values: the "billion laughs"
+  shape (aliases of aliases) is refused at the alias that crosses the limit,
+  before anything is expanded;
+- only the core tags (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map) may
+  be written, each on a node of its kind; no tag ever constructs an object;
+- timestamps and the like stay the strings they were written as.
+
+Events come from libyaml when PyYAML has it (ten times faster than the pure
+Python parser on large files); syntax errors are worded by the pure Python
+parser, which gives the clearer messages.
 """
 
 from __future__ import annotations
 
+import codecs
+import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
+from yaml.resolver import Resolver
+
+from tfxkit.spec.visible import escape_char, visible
+
+try:  # libyaml's parser: the same events, produced in C
+    from yaml._yaml import CParser as _EventSource
+
+    _LIBYAML = True
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _LIBYAML = False
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _EventSource(Reader, Scanner, Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+
 
 Path = tuple  # tuple[str | int, ...]
+
+MAX_FILE_BYTES = 256 * 1024  # a large spec is a few kB
+MAX_VALUES = 20_000  # keys, values and list items after alias expansion; penguin.yaml has about 80
+MAX_DEPTH = 64  # a spec nests about 5 deep
+MAX_REPORTED_LINES = 10  # unreadable characters: at most this many lines reported, then a count
+
+_CORE = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null")}
+_ALLOWED_TAGS = {
+    yaml.ScalarNode: _SCALAR_TAGS | {"!"},
+    yaml.SequenceNode: {_CORE + "seq", "!"},
+    yaml.MappingNode: {_CORE + "map", "!"},
+}
+_KIND = {yaml.ScalarNode: "a single value", yaml.SequenceNode: "a list", yaml.MappingNode: "a mapping"}
+_MERGE = _CORE + "merge"
+# What YAML's reader accepts (YAML 1.1 c-printable); anything else is reported, not parsed.
+_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CONTROL_IN_VALUE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -43,54 +104,337 @@ class Positions:
 
 
 class YamlProblem(Exception):
-    """A syntax or structure error in the YAML itself, with its position."""
+    """A problem in the YAML itself (syntax, structure, encoding, limits), with its position."""
 
-    def __init__(self, line: int, col: int, message: str):
-        self.line, self.col, self.message = line, col, message
+    def __init__(self, line: int, col: int, message: str, path: Path = ()):
+        self.line, self.col, self.message, self.path = line, col, message, tuple(path)
         super().__init__(f"{line}:{col}: {message}")
 
+    @property
+    def problems(self) -> list["YamlProblem"]:
+        return [self]
 
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+
+class YamlProblems(YamlProblem):
+    """Several problems found in one pass (e.g. three forbidden tags); the first one's fields lead."""
+
+    def __init__(self, problems: list[YamlProblem]):
+        first = problems[0]
+        super().__init__(first.line, first.col, first.message, first.path)
+        self._problems = list(problems)
+
+    @property
+    def problems(self) -> list[YamlProblem]:
+        return self._problems
+
+
+def _mark(node_or_event: Any) -> tuple[int, int]:
+    return node_or_event.start_mark.line + 1, node_or_event.start_mark.column + 1
+
+
+def read_spec_text(path: str | os.PathLike) -> str:
+    """A spec file's text: UTF-8 and not too large, else YamlProblem (located).
+
+    Undecodable bytes are kept (as surrogate escapes) so that `parse_with_positions`
+    can report each where it is, with the key that holds it. OSError (no such file,
+    a folder) is the caller's to report.
+    """
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        size = os.path.getsize(path) if os.path.isfile(path) else None
+        shown = f"{size} bytes" if size else f"more than {MAX_FILE_BYTES} bytes"
+        raise YamlProblem(1, 1, f"spec file is too large: {shown} (expected at most {MAX_FILE_BYTES} bytes)")
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if data.startswith(bom):
+            raise YamlProblem(1, 1, f"the file is {name} encoded (expected UTF-8 text)")
+    if data and data.count(b"\0") * 4 > len(data):
+        raise YamlProblem(1, 1, "the file is not UTF-8 text: a quarter of its bytes are NUL "
+                          "(UTF-16 or binary?) (expected UTF-8 text)")
+    text = data.decode("utf-8", errors="surrogateescape")
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as Python's universal newlines read it
 
 
 def parse_with_positions(text: str) -> tuple[Any, Positions]:
     """Parse one YAML document into plain data plus the positions of its parts."""
+    unreadable = list(_UNPRINTABLE.finditer(text))
+    if unreadable:
+        raise YamlProblems(_unreadable_problems(text, unreadable))
+    return _parse(text)
+
+
+def _parse(text: str, spans: list | None = None) -> tuple[Any, Positions]:
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = f"invalid YAML: {exc.problem or exc}"
-        start = exc.context_mark
-        if (start and exc.problem_mark and start.line < exc.problem_mark.line and exc.context
-                and exc.context.startswith(("while scanning a quoted scalar", "while parsing a flow"))):
-            # An unclosed quote or bracket is noticed lines later (often at the end of the
-            # file); point at where it opens, which is where the mistake is.
-            message += f" at line {line}, column {col} ({exc.context} that starts here)"
-            line, col = start.line + 1, start.column + 1
-        raise YamlProblem(line, col, message) from None
+        raise _syntax_problem(text, exc) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(1, 1, f"invalid YAML: {str(exc).splitlines()[0]}") from None
+    finally:
+        loader.dispose()
     positions = Positions()
     if node is None:
         return None, positions
-    constructor = yaml.SafeLoader("")
-    return _build(node, (), positions, constructor), positions
+    builder = _Builder(loader, positions, spans)
+    data = builder.build(node, ())
+    if builder.problems:
+        raise YamlProblems(builder.problems)
+    return data, positions
 
 
-def _build(node: yaml.Node, path: Path, positions: Positions, constructor: yaml.SafeLoader) -> Any:
-    positions.values[path] = _mark(node)
-    if isinstance(node, yaml.MappingNode):
-        out: dict = {}
+class _LimitedComposer(Composer):
+    """PyYAML's composer plus the limits: depth, expanded size, recursive aliases, tags."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._depth = 0
+        self._total = 0  # values composed so far, each alias counted as the size of what it names
+        self._sizes: dict[int, int] = {}  # id(node) -> its size with aliases expanded
+        self.bad_tags: dict[int, tuple[str, tuple[int, int]]] = {}  # id(node) -> (tag, where written)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                size = self._sizes.get(id(target))
+                if size is None:
+                    raise YamlProblem(*_mark(event), f"alias *{visible(event.anchor)} refers to a node that "
+                                      "contains it (expected an alias to a node that ends before it)")
+                self._count(size, event, f"alias *{visible(event.anchor)} expands the spec to more than "
+                            f"{MAX_VALUES} values (expected at most {MAX_VALUES}; aliases that repeat "
+                            "content over and over are refused)")
+            return super().compose_node(parent, index)
+        event = self.peek_event()
+        tag = getattr(event, "tag", None)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise YamlProblem(*_mark(event), f"nested more than {MAX_DEPTH} levels deep "
+                              f"(expected at most {MAX_DEPTH})")
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if isinstance(node, yaml.MappingNode):
+            size = 1 + sum(self._sizes[id(k)] + self._sizes[id(v)] for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            size = 1 + sum(self._sizes[id(item)] for item in node.value)
+        else:
+            size = 1
+        self._sizes[id(node)] = size
+        self._count(1, event, f"the spec has more than {MAX_VALUES} values (expected at most {MAX_VALUES})")
+        if tag is not None and tag not in _ALLOWED_TAGS[type(node)]:
+            self.bad_tags[id(node)] = (tag, _mark(event))
+        return node
+
+    def _count(self, size: int, event: Any, message: str) -> None:
+        self._total += size
+        if self._total > MAX_VALUES:
+            raise YamlProblem(*_mark(event), message)
+
+
+class _Loader(_LimitedComposer, _EventSource, SafeConstructor, Resolver):
+    """Events (libyaml when available) -> nodes (our composer); the constructor only for core scalars."""
+
+    def __init__(self, text: str):
+        _EventSource.__init__(self, text)
+        _LimitedComposer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+
+
+def _syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> YamlProblem:
+    """A located 'invalid YAML' problem, worded by the pure Python parser where it can say it."""
+    if _LIBYAML and len(text) <= 64 * 1024 and not isinstance(exc, yaml.composer.ComposerError):
+        try:
+            for _ in yaml.parse(text, Loader=yaml.SafeLoader):
+                pass
+        except yaml.MarkedYAMLError as python_exc:
+            exc = python_exc
+        except yaml.YAMLError:
+            pass
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or str(exc).splitlines()[0]
+    message = f"invalid YAML: {problem}"
+    start = exc.context_mark
+    if (start and exc.problem_mark and start.line < exc.problem_mark.line and exc.context
+            and exc.context.startswith(("while scanning a quoted scalar", "while parsing a flow"))):
+        # An unclosed quote or bracket is noticed lines later (often at the end of the
+        # file); point at where it opens, which is where the mistake is.
+        message += f" at line {line}, column {col} ({exc.context} that starts here)"
+        line, col = start.line + 1, start.column + 1
+    return YamlProblem(line, col, visible(message))
+
+
+def _tag_name(tag: str) -> str:
+    return visible("!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag)
+
+
+class _Builder:
+    """Plain data from the node tree, with positions; collects every tag and value problem."""
+
+    def __init__(self, loader: _Loader, positions: Positions, spans: list | None):
+        self.loader = loader
+        self.positions = positions
+        self.spans = spans  # (start, end, path, is_key) of each scalar, when asked for
+        self.problems: list[YamlProblem] = []
+        self._reported: set[int] = set()
+
+    def problem(self, where: tuple[int, int], message: str, path: Path) -> None:
+        self.problems.append(YamlProblem(where[0], where[1], message, path))
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.positions.values[path] = _mark(node)
+        if self._bad_tag(node, path):
+            return None
+        if isinstance(node, yaml.MappingNode):
+            out: dict = {}
+            for key_node, value_node in self._pairs(node):
+                key = self._key(key_node, path)
+                if key is None:
+                    continue
+                if key in out:
+                    self.problem(_mark(key_node), f"duplicate key '{visible(key)}'", ())
+                    continue
+                self.positions.keys[path + (key,)] = _mark(key_node)
+                out[key] = self.build(value_node, path + (key,))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self._scalar(node, path, is_key=False)
+
+    def _pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+        """The mapping's pairs with merge keys (`<<: *base`) resolved: written keys win over merged
+        ones, and among merged mappings the first listed wins (YAML's merge rule)."""
+        written = [(k, v) for k, v in node.value if not (isinstance(k, yaml.ScalarNode) and k.tag == _MERGE)]
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlProblem(*_mark(key_node), "mapping keys must be plain strings")
-            key = constructor.construct_object(key_node)
-            if key in out:
-                raise YamlProblem(*_mark(key_node), f"duplicate key '{key}'")
-            key_str = key if isinstance(key, str) else str(key)
-            positions.keys[path + (key_str,)] = _mark(key_node)
-            out[key_str] = _build(value_node, path + (key_str,), positions, constructor)
+            if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == _MERGE):
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode) or source.tag not in _ALLOWED_TAGS[yaml.MappingNode]:
+                    self.problem(_mark(source), "a merge key '<<' needs a mapping or a list of mappings "
+                                 f"(got {_KIND[type(source)]})", ())
+                    continue
+                merged += self._pairs(source)
+        if not merged:
+            return written
+        seen = {k.value for k, _ in written if isinstance(k, yaml.ScalarNode)}
+        out = list(written)
+        for key_node, value_node in merged:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value in seen:
+                continue
+            seen.add(getattr(key_node, "value", None))
+            out.append((key_node, value_node))
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), positions, constructor) for i, item in enumerate(node.value)]
-    return constructor.construct_object(node)
+
+    def _key(self, node: yaml.Node, parent: Path) -> str | None:
+        if not isinstance(node, yaml.ScalarNode):
+            self.problem(_mark(node), "mapping keys must be plain strings", parent)
+            return None
+        if self._bad_tag(node, parent + (node.value,)):
+            return node.value
+        key = self._scalar(node, parent, is_key=True)
+        return key if isinstance(key, str) else str(key)
+
+    def _scalar(self, node: yaml.ScalarNode, path: Path, is_key: bool) -> Any:
+        value = self._construct(node, path)
+        if self.spans is not None:
+            end = (node.end_mark.line + 1, node.end_mark.column + 1)
+            self.spans.append((_mark(node), end, path + ((str(value),) if is_key else ()), is_key))
+        if isinstance(value, str) and _CONTROL_IN_VALUE.search(value):
+            ch = _CONTROL_IN_VALUE.search(value).group()
+            where = "key" if is_key else "value"
+            self.problem(_mark(node), f"control character {escape_char(ch)} (U+{ord(ch):04X}) in a {where} "
+                         "is not allowed (expected printable text)", path + ((value,) if is_key else ()))
+            return value if is_key else None
+        return value
+
+    def _construct(self, node: yaml.ScalarNode, path: Path) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            value: Any = node.value  # timestamps, '=', '<<' outside a mapping: the text as written
+        else:
+            try:
+                value = self.loader.construct_object(node)
+            except Exception:  # noqa: BLE001 - any failure of a core constructor is a bad value
+                if node.tag != self.loader.resolve(yaml.ScalarNode, node.value, (True, False)):
+                    self.problem(_mark(node), f"{_shown(node.value)} is not a valid {_tag_name(node.tag)}", path)
+                    return None
+                value = node.value
+        return value
+
+    def _bad_tag(self, node: yaml.Node, path: Path) -> bool:
+        bad = self.loader.bad_tags.get(id(node))
+        if bad is None:
+            return False
+        if id(node) not in self._reported:  # a node reached again through an alias: reported once
+            self._reported.add(id(node))
+            tag, where = bad
+            core = tag.startswith(_CORE) and any(tag in tags for tags in _ALLOWED_TAGS.values())
+            if core:
+                fits = " or ".join(_tag_name(t) for t in sorted(_ALLOWED_TAGS[type(node)]) if t != "!")
+                message = f"tag {_tag_name(tag)} does not fit {_KIND[type(node)]} (expected {fits} or no tag)"
+            else:
+                message = (f"tag {_tag_name(tag)} is not allowed (a spec holds plain values and never "
+                           "constructs objects; expected no tag)")
+            self.problem(where, message, path)
+        return True
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    text = text if len(text) <= limit else text[:limit] + "..."
+    return visible(repr(text))
+
+
+def _unreadable_problems(text: str, found: list[re.Match]) -> list[YamlProblem]:
+    """One problem per line holding undecodable bytes or control characters, with the key path
+    that holds the first of them: the text is parsed once more with each such character
+    replaced by a private-use stand-in, which YAML accepts, to learn what is where."""
+    stand_in = {m.start(): chr(0x100000 + (ord(m.group()) & 0xFFFF)) for m in found}
+    chars = list(text)
+    for index, ch in stand_in.items():
+        chars[index] = ch
+    spans: list = []
+    try:
+        _parse("".join(chars), spans)
+    except YamlProblem:
+        spans = [] if not spans else spans
+    back = {v: text[k] for k, v in stand_in.items()}
+
+    problems: list[YamlProblem] = []
+    lines_seen: set[int] = set()
+    for match in found:
+        index = match.start()
+        line = text.count("\n", 0, index) + 1
+        if line in lines_seen:
+            continue
+        lines_seen.add(line)
+        col = index - text.rfind("\n", 0, index)
+        path = _path_at(spans, (line, col))
+        path = tuple("".join(back.get(c, c) for c in p) if isinstance(p, str) else p for p in path)
+        ch = match.group()
+        if 0xDC80 <= ord(ch) <= 0xDCFF:
+            message = f"byte 0x{ord(ch) - 0xDC00:02x} is not valid UTF-8 (expected UTF-8 text; re-save the file as UTF-8)"
+        else:
+            kind = "control character" if ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F else "character"
+            message = f"{kind} {escape_char(ch)} (U+{ord(ch):04X}) is not allowed (expected printable text)"
+        problems.append(YamlProblem(line, col, message, path))
+        if len(problems) == MAX_REPORTED_LINES:
+            break
+    rest = len({text.count("\n", 0, m.start()) for m in found}) - len(problems)
+    if rest > 0:
+        last = problems[-1]
+        problems[-1] = YamlProblem(last.line, last.col, f"{last.message} (and {rest} more lines like it)", last.path)
+    return problems
+
+
+def _path_at(spans: list, where: tuple[int, int]) -> Path:
+    """The key path of the scalar written at `where` (for a key: the key's own path), else ()."""
+    for start, end, path, is_key in spans:
+        if start <= where < end or start == where:
+            return path
+    return ()
