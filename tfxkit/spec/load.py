@@ -12,12 +12,11 @@ import hashlib
 import json
 import os
 import re
-import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from tfxkit.spec.checks import check_spec
 from tfxkit.spec.errors import SpecError, SpecErrors
@@ -25,6 +24,8 @@ from tfxkit.spec.locate import parse_file
 from tfxkit.spec.models import PipelineSpec
 from tfxkit.spec.metadata_url import parse_metadata_url
 from tfxkit.spec.paths import PKG_SCHEME, resolve_path
+from tfxkit.spec.union_paths import is_union_tag, shown_value, unknown_key_message
+from tfxkit.spec.visible import without_invisible
 from tfxkit.spec.yaml_positions import Positions
 
 
@@ -92,7 +93,7 @@ def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) 
     try:
         spec = PipelineSpec.model_validate(data)
     except ValidationError as exc:
-        errors = [_from_pydantic(err, display, positions, data) for err in exc.errors()]
+        errors = [_from_pydantic(err, display, positions, data) for err in _misspelled_not_missing(exc.errors())]
         errors += _check_rest(exc, data, path, positions, display)
         raise SpecErrors(_merge_alternatives(_dedupe(errors)), lines) from None
 
@@ -101,6 +102,18 @@ def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) 
     if problems:
         raise SpecErrors(_dedupe(problems), lines)
     return loaded
+
+
+def _misspelled_not_missing(errors: list[dict]) -> list[dict]:
+    """One mistake, one line: a required key reported missing beside an unknown key that is its
+    misspelling (`decay_step` for `decay_steps`, `la\u200bbel` for `label`) is left to the latter."""
+    unknown: dict[tuple, list[str]] = {}
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            unknown.setdefault(tuple(err["loc"][:-1]), []).append(without_invisible(str(err["loc"][-1])))
+    return [err for err in errors if not (
+        err["type"] == "missing"
+        and difflib.get_close_matches(str(err["loc"][-1]), unknown.get(tuple(err["loc"][:-1]), []), n=1, cutoff=0.6))]
 
 
 def _checked(loaded: LoadedSpec, display: str) -> list[SpecError]:
@@ -173,21 +186,19 @@ def _merge_alternatives(errors: list[SpecError]) -> list[SpecError]:
     return out
 
 
-_DISCRIMINATORS = ("schedule",)
-
-
 def _written(data: Any, loc: tuple) -> tuple:
     """The part of `loc` that the spec actually contains: drops the parts pydantic adds
-    that the user never wrote (union member tags like 'float' or a schedule's name, the
-    'transform' key of a short-form feature such as `fare: zscroe`)."""
+    that the user never wrote (union member tags like 'float', a schedule's name such as
+    'cosine' or the default 'constant', the 'transform' key of a short-form feature such
+    as `fare: zscroe`)."""
     out: tuple = ()
     for part in loc:
         if isinstance(data, dict) and part in data:
             data = data[part]
         elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
             data = data[part]
-        elif isinstance(data, dict) and any(data.get(key) == part for key in _DISCRIMINATORS):
-            continue  # a discriminated union's tag, e.g. 'cosine' for {schedule: cosine}
+        elif isinstance(part, str) and is_union_tag(part):
+            continue  # e.g. 'cosine' for {schedule: cosine}, 'float' for a number-or-string value
         else:
             return out
         out += (part,)
@@ -208,10 +219,8 @@ def _from_pydantic(err: dict, file: str, positions: Positions, data: dict) -> Sp
     kind = err["type"]
     ctx = err.get("ctx", {})
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(allowed)}"
-        return SpecError(file, *positions.of_key(loc), _dotted(loc), f"unknown key ({hint})")
+        written = _written(data, loc)
+        return SpecError(file, *positions.of_key(written), _dotted(written), unknown_key_message(loc))
     if kind == "missing":
         loc = _written(data, loc[:-1]) + loc[-1:]
         return SpecError(file, *positions.of_key(loc[:-1]), _dotted(loc), "missing required key")
@@ -224,7 +233,7 @@ def _from_pydantic(err: dict, file: str, positions: Positions, data: dict) -> Sp
         loc += (ctx.get("discriminator", "").strip("'"),)
     line, col = positions.of_value(loc)
     got = _value_at(data, loc)
-    shown = repr(got) if not isinstance(got, (dict, list)) else f"a {'mapping' if isinstance(got, dict) else 'list'}"
+    shown = shown_value(got)
     messages = {
         "literal_error": lambda: f"{shown} is not allowed ({_did_you_mean(got, ctx.get('expected', ''))})",
         "int_type": lambda: f"expected an integer, got {shown}",
@@ -260,40 +269,3 @@ def _did_you_mean(value: Any, expected: str) -> str:
     choices = re.findall(r"'([^']*)'", expected)
     close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6) if isinstance(value, str) else []
     return f"did you mean '{close[0]}'?" if close else f"expected {expected}"
-
-
-def _allowed_keys(loc: tuple) -> list[str]:
-    """Keys the model at `loc` accepts (by alias), for did-you-mean hints."""
-    model: Any = PipelineSpec
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            field = next(
-                (f for name, f in model.model_fields.items() if (f.alias or name) == part or name == part), None
-            )
-            if field is None:
-                return []
-            model = field.annotation
-        elif typing.get_origin(model) is dict:
-            model = typing.get_args(model)[1]
-        else:
-            return []
-        model = _unwrap(model)
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return [f.alias or name for name, f in model.model_fields.items()]
-    return []
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Optional[X] -> X, list[X] -> X (dicts are unwrapped by the caller)."""
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            return _unwrap(args[0])
-        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-        return models[0] if models else annotation
-    if origin is list:
-        return _unwrap(typing.get_args(annotation)[0])
-    return annotation
