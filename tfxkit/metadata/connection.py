@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import TYPE_CHECKING
 
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from tfxkit.spec.load import LoadedSpec
 from tfxkit.spec.metadata_url import MetadataUrl, parse_metadata_url
 
+if TYPE_CHECKING:  # the spec's models cost a third of an audit's start-up; only the runners pass one
+    from tfxkit.spec.load import LoadedSpec
 
-def spec_connection_config(loaded: LoadedSpec) -> metadata_store_pb2.ConnectionConfig:
+
+def spec_connection_config(loaded: "LoadedSpec") -> metadata_store_pb2.ConnectionConfig:
     """The spec's metadata store; the embedded default is an SQLite file under the pipeline root."""
     pipeline = loaded.spec.pipeline
     return store_config(pipeline.metadata, loaded.resolve(pipeline.root), str(loaded.base_dir))

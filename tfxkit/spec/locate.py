@@ -9,16 +9,16 @@ rest of the spec no longer checks out.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from tfxkit.spec.errors import SpecError, SpecErrors
 from tfxkit.spec.errors import dotted as dotted_path
+from tfxkit.spec.metadata_url import parse_metadata_url
+from tfxkit.spec.names import PIPELINE_NAME
 from tfxkit.spec.paths import resolve_path
-from tfxkit.spec.pipeline_section import PipelineSection
 from tfxkit.spec.yaml_positions import Positions, YamlProblem, parse_with_positions, read_spec_text
 
 
@@ -42,16 +42,47 @@ def locate_store(file: str | os.PathLike, overrides: dict[str, Any] | None = Non
     path = Path(file)
     display = str(file)
     data, positions, lines = parse_file(path, display, overrides)
-    try:
-        section = PipelineSection.model_validate(data.get("pipeline"))
-    except ValidationError as exc:
-        from tfxkit.spec.load import _dedupe, _from_pydantic  # the full spec's error wording, on errors only
+    section = data.get("pipeline")
+    plain = _plain_section(section)
+    if plain is None:  # anything unusual: the model's validation, for its located error
+        from pydantic import ValidationError
 
-        errors = [_from_pydantic({**err, "loc": ("pipeline", *err["loc"])}, display, positions, data)
-                  for err in exc.errors()]
-        raise SpecErrors(_dedupe(errors), lines) from None
+        from tfxkit.spec.pipeline_section import PipelineSection
+
+        try:
+            model = PipelineSection.model_validate(section)
+        except ValidationError as exc:
+            from tfxkit.spec.load import _dedupe, _from_pydantic  # the full spec's error wording
+
+            errors = [_from_pydantic({**err, "loc": ("pipeline", *err["loc"])}, display, positions, data)
+                      for err in exc.errors()]
+            raise SpecErrors(_dedupe(errors), lines) from None
+        plain = model.name, model.root, model.metadata
+    name, root, metadata = plain
     base_dir = path.resolve().parent
-    return StoreLocation(section.name, section.metadata, resolve_path(section.root, base_dir), str(base_dir))
+    return StoreLocation(name, metadata, resolve_path(root, base_dir), str(base_dir))
+
+
+_PLAIN_KEYS = {"name": str, "root": str, "metadata": str, "cache": bool, "beam_args": list}
+
+
+def _plain_section(section: object) -> tuple[str, str, str | None] | None:
+    """(name, root, metadata) of an ordinary, valid pipeline section without building the pydantic model
+    (a third of an audit's start-up); None for anything else, which the model then checks."""
+    if not isinstance(section, dict) or not {"name", "root"} <= set(section):
+        return None
+    for key, value in section.items():
+        if key not in _PLAIN_KEYS or not (isinstance(value, _PLAIN_KEYS[key]) or key == "metadata" and value is None):
+            return None
+    if not re.match(PIPELINE_NAME, section["name"]):
+        return None
+    metadata = section.get("metadata")
+    if metadata is not None:
+        try:
+            parse_metadata_url(metadata)
+        except ValueError:
+            return None
+    return section["name"], section["root"], metadata
 
 
 def parse_file(path: Path, display: str, overrides: dict[str, Any] | None) -> tuple[dict, Positions, list[str]]:

@@ -11,6 +11,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tfxkit.spec.metadata_url import parse_metadata_url
+from tfxkit.spec.names import PIPELINE_NAME
 
 
 class Strict(BaseModel):
@@ -22,7 +23,7 @@ class Strict(BaseModel):
 class PipelineSection(Strict):
     """Identity of the pipeline and where its state lives."""
 
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,62}$", description="Pipeline name (MLMD context).")
+    name: str = Field(pattern=PIPELINE_NAME, description="Pipeline name (MLMD context).")
     root: str = Field(description="Folder for artifacts; relative paths are relative to the spec file.")
     metadata: Optional[str] = Field(
         default=None,
