@@ -62,3 +62,36 @@ def test_audit_needs_only_the_pipeline_section(tmp_path):
 
 def test_flatten_spec_keys():
     assert flatten({"a": {"b": 1, "c": {"d": [1, 2]}}, "e": None}) == {"a.b": 1, "a.c.d": [1, 2], "e": None}
+
+
+@pytest.mark.parametrize("section", [
+    {"name": "penguin", "root": "runs"},
+    {"name": "p-1_x", "root": "/abs", "metadata": "mysql://u:p@h:3306/db", "cache": False, "beam_args": ["--a"]},
+    {"name": "p", "root": "r", "metadata": None},
+    {"name": "9bad", "root": "r"},
+    {"name": "p", "root": 3},
+    {"name": "p", "root": "r", "metdata": "sqlite:///x"},
+    {"name": "p", "root": "r", "metadata": "redis://x"},
+    {"name": "p"},
+    "not a mapping",
+])
+def test_the_quick_pipeline_section_read_agrees_with_the_model(section, tmp_path):
+    """The audit's pydantic-free read accepts exactly what the model accepts, with the same values."""
+    import yaml
+    from pydantic import ValidationError
+
+    from tfxkit.spec.errors import SpecErrors
+    from tfxkit.spec.locate import locate_store
+    from tfxkit.spec.pipeline_section import PipelineSection
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({"version": 1, "pipeline": section}))
+    try:
+        model = PipelineSection.model_validate(section)
+    except ValidationError:
+        with pytest.raises(SpecErrors):
+            locate_store(spec)
+        return
+    located = locate_store(spec)
+    assert (located.pipeline, located.metadata) == (model.name, model.metadata)
+    assert located.root == str((tmp_path / model.root).resolve()) if not model.root.startswith("/") else model.root
