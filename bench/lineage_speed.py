@@ -42,8 +42,8 @@ def real_run(root: Path) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def rerecord(root: Path, copies: int) -> int:
-    """Re-record the newest run `copies` times through MLMD; returns the number of runs in the store."""
+def rerecord(root: Path, total: int) -> int:
+    """Re-record the newest recorded run through MLMD until the store holds `total` runs; returns the count."""
     from ml_metadata import metadata_store
     from ml_metadata.proto import metadata_store_pb2 as pb
 
@@ -60,7 +60,7 @@ def rerecord(root: Path, copies: int) -> int:
     context_of = {e.id: [c for c in store.get_contexts_by_execution(e.id) if c.type_id != run_type.id]
                   for e in executions}
     summary = json.loads(source.custom_properties["tfxkit_run"].string_value)
-    for i in range(have, have + copies):
+    for i in range(have, total):
         run = pb.Context(type_id=run_type.id, name=f"{source.name}-copy{i:03d}")
         run.custom_properties.MergeFrom(source.custom_properties)
         run.custom_properties["tfxkit_run"].string_value = json.dumps({**summary, "started": summary["started"] + i})
@@ -99,7 +99,7 @@ def rerecord(root: Path, copies: int) -> int:
             for (_, _, old), new in zip(pairs, artifact_ids):
                 if old is not None:
                     new_id[old] = new
-    return have + copies
+    return max(have, total)
 
 
 def timed(args: list[str], repeat: int) -> float:
@@ -128,7 +128,7 @@ def main() -> int:
         args.repeat, args.runs = 1, 5
     root = Path(args.root or tempfile.mkdtemp(prefix="tfxkit-lineage-bench-")).resolve()
     real_run(root)
-    total = rerecord(root, max(0, args.runs - 1))
+    total = rerecord(root, args.runs)
     print(f"store {root / 'metadata.sqlite'}: {total} runs of pipeline penguin")
     tfxkit = [sys.executable, "-m", "tfxkit"]
     cases = [
