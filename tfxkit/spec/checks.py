@@ -7,23 +7,25 @@ rather than at its value.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import os
 import re
 from typing import TYPE_CHECKING, Iterator
 
+from tfxkit.spec.consistency import check_consistency
+from tfxkit.spec.csv_file import look_at_csv
+from tfxkit.spec.errors import SpecError
 from tfxkit.spec.models import CATEGORICAL_TRANSFORMS, METRICS
 from tfxkit.spec.paths import data_files, guess_format, resolve_path
+from tfxkit.spec.schema_file import read_schema
 
 if TYPE_CHECKING:
     from tfxkit.spec.load import LoadedSpec
 
-Problem = tuple[tuple, str, bool]
-_SCHEMA_FEATURE = re.compile(r'^\s*feature\s*\{\s*(?:\n\s*)?name:\s*"([^"]+)"', re.MULTILINE)
+Problem = tuple[tuple, str, bool]  # or a SpecError located in another file (the schema)
 
 
-def check_spec(loaded: "LoadedSpec") -> list[Problem]:
+def check_spec(loaded: "LoadedSpec") -> list[Problem | SpecError]:
     """Every problem in a model-valid spec that only the outside world reveals."""
     return list(_check(loaded))
 
@@ -48,9 +50,10 @@ def _check(loaded: "LoadedSpec") -> Iterator[Problem]:
                 yield ("data", "path"), "cannot tell the data format from the file name (expected data.format: " \
                     "csv or tfrecord)", False
             elif fmt == "csv":
-                columns = _csv_header(files[0])
-                if not columns:
-                    yield ("data", "path"), f"'{files[0]}' has no header row (expected column names)", False
+                look = look_at_csv(files[0], getattr(spec.data, "delimiter", None) or ",")
+                columns = look.columns
+                if look.problem:  # one line naming the cause, not one 'no column' line per column
+                    yield ("data", "path"), look.problem, False
 
     schema_columns = None
     if spec.schema_.file:
@@ -58,7 +61,12 @@ def _check(loaded: "LoadedSpec") -> Iterator[Problem]:
         if not os.path.isfile(schema_path):
             yield ("schema", "file"), f"file not found: '{schema_path}' (expected a schema.pbtxt)", False
         else:
-            schema_columns = _SCHEMA_FEATURE.findall(open(schema_path, encoding="utf-8").read())
+            schema = read_schema(schema_path)
+            if schema.problem:  # located in the schema file itself
+                where = schema.problem
+                yield SpecError(_shown_path(schema_path), where.line, where.col, "schema.file", where.message,
+                                source_line=_line_of(schema_path, where.line))
+            schema_columns = schema.features
             if columns is None:
                 columns = schema_columns
 
@@ -78,6 +86,7 @@ def _check(loaded: "LoadedSpec") -> Iterator[Problem]:
             "(expected feature columns only; the label is encoded automatically)", True
 
     yield from _model_references(spec)
+    yield from check_consistency(spec)
 
     task = spec.model.task
     allowed = METRICS[task]
@@ -124,6 +133,18 @@ def _unknown_column(path: tuple, name: str, columns: list[str], at_key: bool) ->
         yield path, f"no column '{name}' in the data ({hint})", at_key
 
 
-def _csv_header(path: str) -> list[str]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return next(csv.reader(fh), [])
+def _shown_path(path: str) -> str:
+    """A path as a user would type it from here: relative under the current folder, else absolute."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def _line_of(path: str, line: int) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for number, text in enumerate(fh, 1):
+                if number == line:
+                    return text.rstrip("\n")
+    except OSError:
+        pass
+    return ""

@@ -9,7 +9,8 @@ source line are shown escaped, never raw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Optional
 
 from tfxkit.spec.visible import visible
 
@@ -31,6 +32,8 @@ class SpecError:
     col: int
     path: str
     message: str
+    # the quoted line for a problem in another file than the spec (e.g. its schema file); None: the spec's
+    source_line: Optional[str] = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = f"{visible(self.file)}:{self.line}:{self.col}"
@@ -42,7 +45,8 @@ class SpecErrors(Exception):
     """All problems found in a spec file; str() gives one line per problem."""
 
     def __init__(self, errors: list[SpecError], source_lines: list[str] | None = None):
-        self.errors = sorted(errors, key=lambda e: (e.line, e.col, e.path))
+        # the spec's own lines first, in file order; then problems located in other files (its schema)
+        self.errors = sorted(errors, key=lambda e: (e.source_line is not None, e.file, e.line, e.col, e.path))
         self.source_lines = source_lines or []
         super().__init__("\n".join(str(e) for e in self.errors))
 
@@ -51,8 +55,11 @@ class SpecErrors(Exception):
         out = []
         for err in self.errors:
             out.append(str(err))
-            if show_source and 0 < err.line <= len(self.source_lines):
-                src = self.source_lines[err.line - 1].rstrip("\n")
+            if err.source_line is not None:
+                src = err.source_line if show_source and err.source_line.strip() else None
+            else:
+                src = self.source_lines[err.line - 1] if show_source and 0 < err.line <= len(self.source_lines) else None
+            if src is not None:
                 # tabs as one space and escapes counted, so the caret stays under the column
                 src = src.replace("\t", " ")
                 out.append(f"    {visible(src)}")

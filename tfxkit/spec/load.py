@@ -24,8 +24,6 @@ from tfxkit.spec.locate import parse_file
 from tfxkit.spec.models import PipelineSpec
 from tfxkit.spec.metadata_url import parse_metadata_url
 from tfxkit.spec.paths import PKG_SCHEME, resolve_path
-from tfxkit.spec.union_paths import is_union_tag, shown_value, unknown_key_message
-from tfxkit.spec.visible import without_invisible
 from tfxkit.spec.yaml_positions import Positions
 
 
@@ -107,6 +105,8 @@ def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) 
 def _misspelled_not_missing(errors: list[dict]) -> list[dict]:
     """One mistake, one line: a required key reported missing beside an unknown key that is its
     misspelling (`decay_step` for `decay_steps`, `la\u200bbel` for `label`) is left to the latter."""
+    from tfxkit.spec.visible import without_invisible
+
     unknown: dict[tuple, list[str]] = {}
     for err in errors:
         if err["type"] == "extra_forbidden":
@@ -119,8 +119,10 @@ def _misspelled_not_missing(errors: list[dict]) -> list[dict]:
 def _checked(loaded: LoadedSpec, display: str) -> list[SpecError]:
     positions = loaded.positions
     return [
-        SpecError(display, *positions.of_value(p) if not key else positions.of_key(p), _dotted(p), msg)
-        for p, msg, key in check_spec(loaded)
+        problem if isinstance(problem, SpecError)  # already located, in another file (the schema)
+        else SpecError(display, *(positions.of_key(problem[0]) if problem[2] else positions.of_value(problem[0])),
+                       _dotted(problem[0]), problem[1])
+        for problem in check_spec(loaded)
     ]
 
 
@@ -191,6 +193,8 @@ def _written(data: Any, loc: tuple) -> tuple:
     that the user never wrote (union member tags like 'float', a schedule's name such as
     'cosine' or the default 'constant', the 'transform' key of a short-form feature such
     as `fare: zscroe`)."""
+    from tfxkit.spec.union_paths import is_union_tag  # error paths only: valid specs never need it
+
     out: tuple = ()
     for part in loc:
         if isinstance(data, dict) and part in data:
@@ -215,6 +219,8 @@ def _value_at(data: Any, loc: tuple) -> Any:
 
 
 def _from_pydantic(err: dict, file: str, positions: Positions, data: dict) -> SpecError:
+    from tfxkit.spec.union_paths import shown_value, unknown_key_message
+
     loc = tuple(err["loc"])
     kind = err["type"]
     ctx = err.get("ctx", {})
