@@ -16,10 +16,10 @@ import os
 import sys
 from typing import Sequence
 
-from tfxkit.commands import diff, lineage, plan, reproduce, run, runs, schema, validate
+from tfxkit.commands import compile, deploy, diff, image, lineage, plan, reproduce, run, runs, schema, validate
 from tfxkit.commands.common import EXIT_SPEC, CommandError
 
-VERBS = (validate, plan, run, runs, lineage, diff, reproduce, schema)
+VERBS = (validate, plan, run, runs, lineage, diff, reproduce, schema, compile, deploy, image)
 
 
 def build_parser() -> argparse.ArgumentParser:

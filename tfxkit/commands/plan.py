@@ -11,6 +11,8 @@ from tfxkit.commands.common import EXIT_OK, add_overrides, load
 def run(args: argparse.Namespace) -> int:
     from tfxkit.dag.plan import plan_nodes
 
+    if args.target == "kubeflow":
+        return _kubeflow(args)
     loaded = load(args.file, args)
     nodes = plan_nodes(loaded)
     if args.json:
@@ -34,9 +36,36 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _kubeflow(args: argparse.Namespace) -> int:
+    """What will run where on Kubeflow: image, root, paths and each task's resources (no TFX import)."""
+    from dataclasses import asdict
+
+    from tfxkit.commands.compile import load_target
+    from tfxkit.dag.plan import plan_nodes
+
+    loaded, target = load_target(args)
+    nodes = plan_nodes(loaded)
+    if args.json:
+        print(json.dumps({"target": asdict(target), "nodes": [n.id for n in nodes]}, indent=2))
+        return EXIT_OK
+    print(f"pipeline {loaded.spec.pipeline.name} on Kubeflow  image {target.image}  root {target.pipeline_root}")
+    print(f"  data {target.data_path}  schema {target.schema_file or '(inferred)'}  push {target.push_destination}")
+    for i, node in enumerate(nodes, 1):
+        res = target.resources.get(node.id, {})
+        where = "resolver (KFP metadata query)" if node.id.endswith("resolver") else target.image
+        shown = " ".join(f"{k}={v}" for k, v in res.items()) or "cluster defaults"
+        print(f"{i:2}. {node.id:<32} {where}  [{shown}]")
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plan", help="show the DAG: components, inputs, outputs, caching")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--target", choices=("local", "kubeflow"), default="local",
+                   help="kubeflow: what will run where (image, resources)")
+    from tfxkit.commands.compile import add_cluster_flags
+
+    add_cluster_flags(p)
     add_overrides(p)
     p.set_defaults(func=run)

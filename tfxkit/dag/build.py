@@ -27,6 +27,7 @@ from tfx.components.trainer.component import Trainer
 from tfx.components.transform.component import Transform
 from tfx.components.tuner.component import Tuner
 from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
 from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
 from tfx.types import Channel, standard_artifacts
@@ -34,7 +35,7 @@ from tfx.types import Channel, standard_artifacts
 from tfxkit.dag.anomalies_gate import AnomaliesGate
 from tfxkit.dag.baseline_strategy import CANDIDATE_KEY, LatestBlessedOtherModelStrategy
 from tfxkit.dag.staging import content_addressed_copy
-from tfxkit.dag.plan import RESOLVER_ID, data_format, plan_nodes
+from tfxkit.dag.plan import RESOLVER_ID, ClusterTarget, data_format, plan_nodes
 from tfxkit.metadata.connection import spec_connection_config
 from tfxkit.spec.load import LoadedSpec
 from tfxkit.spec.models import LOWER_IS_BETTER, METRICS, ThresholdSection
@@ -131,13 +132,19 @@ def eval_config(loaded: LoadedSpec) -> tfma.EvalConfig:
     )
 
 
-def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None) -> tfx_pipeline.Pipeline:
-    """The TFX pipeline for a loaded spec, wired as `plan_nodes` says."""
+def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
+                   cluster: ClusterTarget | None = None) -> tfx_pipeline.Pipeline:
+    """The TFX pipeline for a loaded spec, wired as `plan_nodes` says.
+
+    With `cluster` (Kubeflow) the same components get the cluster's paths and
+    resources, no local metadata store, and TFX's LatestBlessedModelStrategy for
+    the baseline: the V2 compiler accepts no custom resolver strategy.
+    """
     spec = loaded.spec
     planned = {node.id: node for node in plan_nodes(loaded)}
     built: dict[str, Any] = {}
 
-    input_base, pattern = split_input(loaded.resolve(spec.data.path))
+    input_base, pattern = split_input(cluster.data_path if cluster else loaded.resolve(spec.data.path))
     input_config = example_gen_pb2.Input(splits=[example_gen_pb2.Input.Split(name="all", pattern=pattern)])
     output_config = example_gen_pb2.Output(
         split_config=example_gen_pb2.SplitConfig(
@@ -154,7 +161,10 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None) -> tf
 
     stats = StatisticsGen(examples=examples)
     built[stats.id] = stats
-    if spec.schema_.file:
+    if spec.schema_.file and cluster:
+        schema_file = cluster.schema_file  # baked into the image; the image's tag versions it
+        schema_gen = ImportSchemaGen(schema_file=schema_file)
+    elif spec.schema_.file:
         schema_file = content_addressed_copy(loaded.resolve(spec.schema_.file), loaded.resolve(spec.pipeline.root))
         schema_gen = ImportSchemaGen(schema_file=schema_file)
     else:
@@ -206,12 +216,19 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None) -> tf
     )
     built[trainer.id] = trainer
 
-    resolver = Resolver(
-        strategy_class=LatestBlessedOtherModelStrategy,
-        model=Channel(type=standard_artifacts.Model),
-        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
-        **{CANDIDATE_KEY: trainer.outputs["model"]},
-    ).with_id(RESOLVER_ID)
+    if cluster:
+        resolver = Resolver(
+            strategy_class=LatestBlessedModelStrategy,
+            model=Channel(type=standard_artifacts.Model),
+            model_blessing=Channel(type=standard_artifacts.ModelBlessing),
+        ).with_id(RESOLVER_ID)
+    else:
+        resolver = Resolver(
+            strategy_class=LatestBlessedOtherModelStrategy,
+            model=Channel(type=standard_artifacts.Model),
+            model_blessing=Channel(type=standard_artifacts.ModelBlessing),
+            **{CANDIDATE_KEY: trainer.outputs["model"]},
+        ).with_id(RESOLVER_ID)
     built[resolver.id] = resolver
 
     evaluator = Evaluator(
@@ -226,7 +243,8 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None) -> tf
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
         push_destination=pusher_pb2.PushDestination(
-            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=loaded.resolve(spec.push_destination()))
+            filesystem=pusher_pb2.PushDestination.Filesystem(
+                base_directory=cluster.push_destination if cluster else loaded.resolve(spec.push_destination()))
         ),
     )
     built[pusher.id] = pusher
@@ -234,6 +252,8 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None) -> tf
     missing = set(planned) ^ set(built)
     if missing:  # plan and build disagree: a bug in tfxkit, not in the spec
         raise AssertionError(f"plan and build disagree on nodes: {sorted(missing)}")
+    if cluster:
+        return _cluster_pipeline(loaded, cluster, [built[node_id] for node_id in planned])
     return tfx_pipeline.Pipeline(
         pipeline_name=spec.pipeline.name,
         pipeline_root=loaded.resolve(spec.pipeline.root),
@@ -241,4 +261,31 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None) -> tf
         enable_cache=spec.pipeline.cache,
         metadata_connection_config=spec_connection_config(loaded),
         beam_pipeline_args=list(beam_args or []) + list(spec.pipeline.beam_args),
+    )
+
+
+def _cluster_pipeline(loaded: LoadedSpec, cluster: ClusterTarget, components: list) -> tfx_pipeline.Pipeline:
+    """The Kubeflow variant: resources as KFP ResourceSpecs, the remote root, no metadata connection."""
+    from kfp.pipeline_spec import pipeline_spec_pb2
+
+    resource_spec = pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec
+    for component in components:
+        wanted = cluster.resources.get(component.id)
+        if wanted and not isinstance(component, Resolver):
+            res = resource_spec()
+            if "cpu" in wanted:
+                res.cpu_limit = wanted["cpu"]
+            if "memory_gb" in wanted:
+                res.memory_limit = wanted["memory_gb"]
+            if wanted.get("gpu"):
+                res.accelerator.type = wanted["accelerator"]
+                res.accelerator.count = wanted["gpu"]
+            component.with_platform_config(res)
+    spec = loaded.spec
+    return tfx_pipeline.Pipeline(
+        pipeline_name=cluster.name,
+        pipeline_root=cluster.pipeline_root,
+        components=components,
+        enable_cache=spec.pipeline.cache,
+        beam_pipeline_args=list(spec.pipeline.beam_args),
     )

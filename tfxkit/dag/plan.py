@@ -157,3 +157,21 @@ def plan_nodes(loaded: LoadedSpec) -> list[Node]:
         ),
     ]
     return nodes
+
+
+@dataclass(frozen=True)
+class ClusterTarget:
+    """Where a pipeline compiled for Kubeflow reads and writes, as the cluster sees it.
+
+    `tfxkit.deploy.target` decides these values (and refuses what a cluster cannot
+    read); `tfxkit.dag.build` only wires them in, so the local DAG and the compiled
+    one differ in paths, resources and the baseline resolver, never in components.
+    """
+
+    name: str
+    image: str
+    pipeline_root: str
+    data_path: str
+    schema_file: str | None
+    push_destination: str
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)  # node id -> {cpu, memory_gb, gpu, accelerator}

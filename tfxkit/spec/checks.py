@@ -97,6 +97,55 @@ def _check(loaded: "LoadedSpec") -> Iterator[Problem]:
         if name not in allowed:
             yield ("evaluation", "thresholds", name), _bad_metric(name, task), True
 
+    if spec.kubeflow is not None:
+        yield from _kubeflow_resources(spec.kubeflow)
+
+
+_CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
+_MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$")
+_SECRET_REF = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[-._a-zA-Z0-9]+$")
+COMPONENT_IDS = ("CsvExampleGen", "ImportExampleGen", "StatisticsGen", "SchemaGen", "ImportSchemaGen",
+                 "ExampleValidator", "AnomaliesGate", "Transform", "Tuner", "Trainer", "Evaluator", "Pusher")
+
+
+def _kubeflow_resources(kubeflow) -> Iterator[Problem]:
+    """Resources that Kubernetes would reject only after upload: checked here, at load time."""
+    sections = [(("kubeflow", "resources"), kubeflow.resources)]
+    sections += [(("kubeflow", "components", name), res) for name, res in kubeflow.components.items()]
+    for name in kubeflow.components:
+        if name not in COMPONENT_IDS:
+            close = difflib.get_close_matches(name, COMPONENT_IDS, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(COMPONENT_IDS)}"
+            yield ("kubeflow", "components", name), f"unknown component '{name}' ({hint})", True
+    for path, res in sections:
+        if res.cpu is not None and (isinstance(res.cpu, bool) or not _CPU.match(str(res.cpu)) or cpu_count(res.cpu) <= 0):
+            yield path + ("cpu",), f"cannot parse cpu {res.cpu!r} (expected a number of cores like 2, 0.5 or '500m')", False
+        if res.memory is not None and not _MEMORY.match(res.memory):
+            yield path + ("memory",), f"cannot parse memory {res.memory!r} (expected a size like '4Gi', '512Mi' or '8G')", False
+        if res.gpu and not res.accelerator:
+            yield path + ("gpu",), f"{res.gpu} GPU requested without an accelerator type (expected accelerator: " \
+                "e.g. NVIDIA_TESLA_T4)", True
+    for var, ref in kubeflow.secrets.items():
+        if not _SECRET_REF.match(ref):
+            yield ("kubeflow", "secrets", var), f"{ref!r} is not a secret reference (expected secret-name/key; " \
+                "never the secret's value)", False
+
+
+def cpu_count(cpu) -> float:
+    """Cores as a float: 2 -> 2.0, '500m' -> 0.5."""
+    text = str(cpu)
+    return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+
+
+_MEMORY_UNITS = {"": 1, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+
+
+def memory_gb(memory: str) -> float:
+    """Memory in GB (10^9 bytes, what KFP's ResourceSpec.memory_limit means): '4Gi' -> 4.294967296."""
+    match = re.match(r"^(\d+(?:\.\d+)?)([A-Za-z]*)$", memory)
+    assert match, memory
+    return float(match.group(1)) * _MEMORY_UNITS[match.group(2)] / 1e9
+
 
 def _model_references(spec) -> Iterator[Problem]:
     """Model sections name transformed columns; they must exist and have the right transform."""

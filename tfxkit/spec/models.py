@@ -449,6 +449,49 @@ class PushSection(Strict):
     )
 
 
+class ResourcesSection(Strict):
+    """Kubernetes requests for one task; checked at load time (`cpu: lots` is an error)."""
+
+    cpu: Optional[Union[str, int, float]] = Field(default=None, description="vCPUs: 2, 0.5 or '500m'.")
+    memory: Optional[str] = Field(default=None, description="Memory: '4Gi', '512Mi', '8G'.")
+    gpu: int = Field(default=0, ge=0, le=16, description="GPU count (needs accelerator).")
+    accelerator: Optional[str] = Field(default=None, description="GPU type, e.g. NVIDIA_TESLA_T4 or nvidia.com/gpu.")
+
+
+class MountSection(Strict):
+    """A PersistentVolumeClaim mounted into every task: paths under `path` are readable on the cluster."""
+
+    pvc: str = Field(description="PersistentVolumeClaim name.")
+    path: str = Field(description="Mount path inside the container, e.g. /mnt/data.")
+
+
+class KubeflowSection(Strict):
+    """Where and how the pipeline runs on Kubeflow Pipelines (`tfxkit compile --target kubeflow`).
+
+    Kubeflow brings its own metadata store, so `pipeline.metadata` and the local
+    `pipeline.root` are not used there.
+    """
+
+    name: Optional[str] = Field(default=None, description="Pipeline name on Kubeflow ([a-z0-9][a-z0-9-]*). "
+                                "Default: pipeline.name lower-cased, '_' as '-'.")
+    image: Optional[str] = Field(default=None, description="Container image with the lock, tfxkit and the "
+                                 "project (see `tfxkit image`). Flag: --image.")
+    pipeline_root: Optional[str] = Field(default=None, description="Remote root for artifacts: gs://, s3://, "
+                                         "minio://, or a path under a declared mount. Flag: --pipeline-root.")
+    data: Optional[str] = Field(default=None, description="Where the data is read on the cluster: a remote URI, a "
+                                "path under a mount, or 'baked' (data.path copied into the image).")
+    push_destination: Optional[str] = Field(default=None, description="Default: <pipeline_root>/serving.")
+    workdir: str = Field(default="/app", description="The project folder inside the image.")
+    resources: ResourcesSection = Field(default_factory=ResourcesSection, description="Every task's default.")
+    components: dict[str, ResourcesSection] = Field(default_factory=dict,
+                                                    description="Per component id, e.g. Trainer.")
+    env: dict[str, str] = Field(default_factory=dict, description="Plain environment variables for every task.")
+    secrets: dict[str, str] = Field(default_factory=dict, description="ENV_VAR: secret-name/key (names only, "
+                                    "never values).")
+    mounts: list[MountSection] = Field(default_factory=list)
+    service_account: Optional[str] = Field(default=None, description="Kubernetes service account for runs.")
+
+
 class PipelineSpec(Strict):
     """A whole tfxkit pipeline (spec version 1)."""
 
@@ -463,6 +506,7 @@ class PipelineSpec(Strict):
     tuning: Optional[TuningSection] = None
     evaluation: EvaluationSection = Field(default_factory=EvaluationSection)
     push: PushSection = Field(default_factory=PushSection)
+    kubeflow: Optional[KubeflowSection] = None
 
     model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True, strict=True)
 

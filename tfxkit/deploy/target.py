@@ -1,0 +1,178 @@
+"""Decide where a spec runs on Kubeflow, and refuse what a cluster cannot read.
+
+Pure Python (no TFX import), so `tfxkit plan --target kubeflow` and every
+refusal answer in about a second and before anything is compiled or uploaded.
+Refusals are spec errors pinned to the key that causes them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from tfxkit.dag.plan import ClusterTarget, plan_nodes
+from tfxkit.spec.checks import cpu_count, memory_gb
+from tfxkit.spec.errors import SpecError, SpecErrors
+from tfxkit.spec.load import LoadedSpec
+from tfxkit.spec.paths import PKG_SCHEME
+
+REMOTE_SCHEMES = ("gs://", "s3://", "minio://")
+BAKED = "baked"
+KFP_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,127}")  # TFX's V2 compiler rejects any other pipeline name
+# The image's virtual environment (see `tfxkit.deploy.image`): pkg:// data resolves inside it.
+IMAGE_SITE_PACKAGES = "/opt/venv/lib/python3.11/site-packages"
+
+
+def project_root(loaded: LoadedSpec) -> Path:
+    """The folder the image carries as its workdir: the nearest ancestor of the spec file holding a
+    pyproject.toml or .git, else the spec's own folder. Baked files must live under it."""
+    for folder in [loaded.base_dir, *loaded.base_dir.parents]:
+        if (folder / "pyproject.toml").exists() or (folder / ".git").exists():
+            return folder
+    return loaded.base_dir
+
+
+def _mounted(path: str, loaded: LoadedSpec) -> bool:
+    kubeflow = loaded.spec.kubeflow
+    return any(path == m.path or path.startswith(m.path.rstrip("/") + "/") for m in kubeflow.mounts)
+
+
+def cluster_readable(path: str, loaded: LoadedSpec) -> bool:
+    """A remote URI, or a path under a declared PVC mount."""
+    return path.startswith(REMOTE_SCHEMES) or _mounted(path, loaded)
+
+
+def resolve_target(loaded: LoadedSpec, workdir: str | None = None, local_root: str | None = None,
+                   warn=None) -> ClusterTarget:
+    """The cluster view of a spec, or SpecErrors with one located line per refusal.
+
+    `workdir` replaces the image's project folder and `local_root` stands in for
+    the remote pipeline root: the smoke run uses both to run the compiled tasks
+    here, in this environment, in place of the image.
+    """
+    spec = loaded.spec
+    problems: list[tuple[tuple, str, bool]] = []
+    kubeflow = spec.kubeflow
+    if kubeflow is None:
+        raise _errors(loaded, [(("kubeflow",), "no kubeflow section (expected kubeflow: {image: ..., "
+                                "pipeline_root: gs://...}, or --image and --pipeline-root)", True)])
+    root_dir = project_root(loaded)
+    workdir = workdir or kubeflow.workdir
+
+    def in_image(local: str, key: tuple, what: str) -> str | None:
+        """The path a project file has inside the image; a refusal when the image cannot carry it."""
+        try:
+            rel = Path(local).resolve().relative_to(root_dir)
+        except ValueError:
+            problems.append((key, f"{what} '{local}' is outside the project folder '{root_dir}', so the image "
+                                  "cannot carry it (expected a file under the project, or a remote URI)", False))
+            return None
+        return os.path.join(workdir, str(rel))
+
+    name = kubeflow.name or spec.pipeline.name.lower().replace("_", "-")
+    if not KFP_NAME.fullmatch(name):
+        key = ("kubeflow", "name") if kubeflow.name else ("pipeline", "name")
+        problems.append((key, f"'{name}' is not a valid Kubeflow pipeline name (expected [a-z0-9][a-z0-9-]*, at "
+                              "most 128 characters; set kubeflow.name)", False))
+    if not kubeflow.image:
+        problems.append((("kubeflow", "image"), "no container image (expected kubeflow.image or --image; "
+                                                "build one with `tfxkit image`)", True))
+    root = local_root or kubeflow.pipeline_root
+    if not root:
+        problems.append((("kubeflow", "pipeline_root"), "no pipeline root (expected kubeflow.pipeline_root or "
+                                                        "--pipeline-root: gs://, s3://, minio:// or a mounted path)",
+                         True))
+    elif local_root is None and not cluster_readable(root, loaded):
+        problems.append((("kubeflow", "pipeline_root"), f"'{root}' is a local path the cluster cannot write "
+                         "(expected gs://, s3://, minio:// or a path under kubeflow.mounts)", False))
+
+    if spec.pipeline.metadata and warn is not None:
+        line, col = loaded.positions.of_value(("pipeline", "metadata"))
+        warn(f"{_display(loaded)}:{line}:{col}: pipeline.metadata: ignored on Kubeflow (it brings its own "
+             "metadata store)")
+
+    data_path = ""
+    if kubeflow.data == BAKED:
+        if spec.data.path.startswith(PKG_SCHEME):
+            data_path = os.path.join(IMAGE_SITE_PACKAGES, spec.data.path[len(PKG_SCHEME):])
+        else:
+            data_path = in_image(loaded.resolve(spec.data.path), ("data", "path"), "data") or ""
+    elif kubeflow.data:
+        if not cluster_readable(kubeflow.data, loaded):
+            problems.append((("kubeflow", "data"), f"'{kubeflow.data}' is a local path the cluster cannot read "
+                             "(expected a remote URI, a path under kubeflow.mounts, or 'baked')", False))
+        data_path = kubeflow.data
+    elif cluster_readable(spec.data.path, loaded):
+        data_path = spec.data.path
+    else:
+        problems.append((("data", "path"), f"'{spec.data.path}' is a local path the cluster cannot read (expected "
+                         "kubeflow.data: a remote URI, a path under kubeflow.mounts, or 'baked' to copy it into "
+                         "the image)", False))
+
+    schema_file = None
+    if spec.schema_.file:
+        schema_file = in_image(loaded.resolve(spec.schema_.file), ("schema", "file"), "schema")
+    if spec.transform.module_file:
+        problems.append((("transform", "module_file"), "a module file would not be importable in the image "
+                         "(TFX builds it into a wheel at compile time; expected transform.features on Kubeflow)",
+                         True))
+
+    push = kubeflow.push_destination
+    if push is None and spec.push.destination and not cluster_readable(spec.push.destination, loaded):
+        problems.append((("push", "destination"), f"'{spec.push.destination}' is a local path the cluster cannot "
+                         "write (expected kubeflow.push_destination: a remote URI or a mounted path)", False))
+    elif push is not None and local_root is None and not cluster_readable(push, loaded):
+        problems.append((("kubeflow", "push_destination"), f"'{push}' is a local path the cluster cannot write "
+                         "(expected gs://, s3://, minio:// or a path under kubeflow.mounts)", False))
+    push = push or spec.push.destination or (f"{root.rstrip('/')}/serving" if root else "")
+    if local_root is not None and not cluster_readable(push, loaded):
+        push = os.path.join(local_root, "serving")
+
+    if problems:
+        raise _errors(loaded, problems)
+    return ClusterTarget(
+        name=name,
+        image=kubeflow.image or "",
+        pipeline_root=root or "",
+        data_path=data_path,
+        schema_file=schema_file,
+        push_destination=push,
+        resources=resources_by_node(loaded),
+    )
+
+
+def resources_by_node(loaded: LoadedSpec) -> dict[str, dict]:
+    """Each node's resources: the default section, overridden key by key by the component's own."""
+    kubeflow = loaded.spec.kubeflow
+    out: dict[str, dict] = {}
+    for node in plan_nodes(loaded):
+        merged = kubeflow.resources.model_dump(exclude_none=True, exclude_defaults=True)
+        merged.update((kubeflow.components.get(node.id) or kubeflow.resources).model_dump(
+            exclude_none=True, exclude_defaults=True))
+        res: dict = {}
+        if "cpu" in merged:
+            res["cpu"] = cpu_count(merged["cpu"])
+        if "memory" in merged:
+            res["memory_gb"] = round(memory_gb(merged["memory"]), 6)
+        if merged.get("gpu"):
+            res["gpu"] = merged["gpu"]
+            res["accelerator"] = merged["accelerator"]
+        if res:
+            out[node.id] = res
+    return out
+
+
+def _errors(loaded: LoadedSpec, problems: list[tuple[tuple, str, bool]]) -> SpecErrors:
+    display = _display(loaded)
+    pos = loaded.positions
+    lines = loaded.file.read_text(encoding="utf-8").splitlines(keepends=True)
+    errors = [SpecError(display, *(pos.of_key(p) if at_key else pos.of_value(p)), ".".join(map(str, p)), msg)
+              for p, msg, at_key in problems]
+    return SpecErrors(errors, lines)
+
+
+def _display(loaded: LoadedSpec) -> str:
+    """The spec file as the user would name it: relative to the current folder when under it."""
+    rel = os.path.relpath(loaded.file)
+    return str(loaded.file) if rel.startswith("..") else rel
