@@ -70,6 +70,8 @@ def _not_computed(path: tuple, name: str, task: str, what: str) -> Iterator[Prob
     choices = watchable(task)
     close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(choices)}"
+    if name.removeprefix("val_") in METRICS[task]:  # e.g. rmse: a TFMA metric the Evaluator computes
+        hint = f"{name.removeprefix('val_')} is computed by the Evaluator only; expected one of: {', '.join(choices)}"
     yield path, f"'{name}' is not computed while training a {task} model, so {what} ({hint})", False
 
 
