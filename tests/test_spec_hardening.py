@@ -375,6 +375,10 @@ def test_union_errors_use_the_users_path(tmp_path, rate, expected):
                  "momentum, nesterov, weight_decay, clipnorm, clipvalue)", id="unknown"),
     pytest.param("{name: adamm}", "18:21: trainer.optimizer.name: 'adamm' is not allowed (did you mean 'adam'?)",
                  id="long-form-name"),
+    pytest.param("5", "18:14: trainer.optimizer: expected an optimizer name (adam, sgd, rmsprop, adagrad, adamw) or "
+                 "a mapping with 'name', got 5", id="number"),
+    pytest.param("[adam]", "18:14: trainer.optimizer: expected an optimizer name (adam, sgd, rmsprop, adagrad, "
+                 "adamw) or a mapping with 'name', got a list", id="list"),
 ])
 def test_optimizer_forms(tmp_path, optimizer, expected):
     path = write(tmp_path, edit(("  epochs: 5\n", f"  epochs: 5\n  optimizer: {optimizer}\n")))
@@ -645,3 +649,16 @@ def test_cached_schema_skips_protobuf(tmp_path):
                                       capture_output=True, text=True, check=True, env=env).stdout.splitlines()[-1])
             for _ in range(2)]
     assert runs == [{"code": 0, "heavy": ["google.protobuf.text_format"]}, {"code": 0, "heavy": []}]
+
+
+def test_thousands_of_mistakes_are_listed_up_to_a_cap(tmp_path):
+    from tfxkit.spec.load import MAX_REPORTED
+
+    text = BASE + "".join(f"k{i}: 1\n" for i in range(3000))
+    start = time.monotonic()
+    errors = errors_of(write(tmp_path, text))
+    assert time.monotonic() - start < 5.0
+    assert len(errors) == MAX_REPORTED + 1
+    assert errors[0].endswith(":18:1: k0: unknown key (expected one of: " + errors[0].split("expected one of: ")[1])
+    assert errors[-1].endswith(f":{18 + MAX_REPORTED}:1: {3000 - MAX_REPORTED} more problems from here on "
+                               f"(only the first {MAX_REPORTED} are listed)")

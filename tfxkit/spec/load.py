@@ -32,6 +32,9 @@ _PATH_KEYS = (("pipeline", "root"), ("data", "path"), ("schema", "file"), ("tran
               ("push", "destination"))
 
 
+MAX_REPORTED = 200  # model errors listed for one file; a hostile file may hold thousands
+
+
 @dataclass(frozen=True)
 class LoadedSpec:
     """A validated spec plus what the runners need to know about its file."""
@@ -91,8 +94,14 @@ def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) 
     try:
         spec = PipelineSpec.model_validate(data)
     except ValidationError as exc:
-        errors = [_from_pydantic(err, display, positions, data) for err in _misspelled_not_missing(exc.errors())]
-        errors += _check_rest(exc, data, path, positions, display)
+        found = _misspelled_not_missing(exc.errors())
+        errors = [_from_pydantic(err, display, positions, data) for err in found[:MAX_REPORTED]]
+        if len(found) > MAX_REPORTED:  # a file of garbage: the first ones say enough, and stay fast
+            next_one = _from_pydantic(found[MAX_REPORTED], display, positions, data)
+            errors.append(SpecError(display, next_one.line, next_one.col, "", f"{len(found) - MAX_REPORTED} more "
+                                    f"problems from here on (only the first {MAX_REPORTED} are listed)"))
+        else:
+            errors += _check_rest(exc, data, path, positions, display)
         raise SpecErrors(_merge_alternatives(_dedupe(errors)), lines) from None
 
     loaded = LoadedSpec(spec=spec, file=path.resolve(), positions=positions)

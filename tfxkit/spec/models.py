@@ -344,7 +344,12 @@ class TrainerSection(Strict):
     @field_validator("optimizer", mode="before")
     @classmethod
     def _optimizer_short_form(cls, value):
-        return {"name": value} if isinstance(value, str) else value
+        if isinstance(value, str):
+            return {"name": value}
+        if isinstance(value, (dict, BaseModel)):
+            return value
+        raise ValueError(f"expected an optimizer name ({', '.join(OPTIMIZERS)}) or a mapping with 'name', "
+                         f"got {'a list' if isinstance(value, list) else repr(value)}")
 
     @field_validator("learning_rate", mode="before")
     @classmethod
