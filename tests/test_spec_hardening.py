@@ -662,3 +662,26 @@ def test_thousands_of_mistakes_are_listed_up_to_a_cap(tmp_path):
     assert errors[0].endswith(":18:1: k0: unknown key (expected one of: " + errors[0].split("expected one of: ")[1])
     assert errors[-1].endswith(f":{18 + MAX_REPORTED}:1: {3000 - MAX_REPORTED} more problems from here on "
                                f"(only the first {MAX_REPORTED} are listed)")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("5", 5), ("[16, 8]", [16, 8]), ("{schedule: cosine, initial: 0.1}", {"schedule": "cosine", "initial": 0.1}),
+    ("2024-01-01", "2024-01-01"),
+])
+def test_parse_value_for_overrides(text, expected):
+    from tfxkit.spec.yaml_positions import parse_value
+
+    assert parse_value(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("!!python/name:os.system x", "1:1: tag !!python/name:os.system is not allowed"),
+    ("a: [", "1:5: invalid YAML"),
+    ("ab\x1bc", "1:3: control character \\x1b (U+001B) is not allowed"),
+])
+def test_parse_value_refuses_what_a_spec_refuses(text, expected):
+    from tfxkit.spec.yaml_positions import YamlProblem, parse_value
+
+    with pytest.raises(YamlProblem) as info:
+        parse_value(text)
+    assert f"{info.value.line}:{info.value.col}: {info.value.message}".startswith(expected)

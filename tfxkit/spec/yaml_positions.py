@@ -164,6 +164,12 @@ def parse_with_positions(text: str) -> tuple[Any, Positions]:
     return _parse(text)
 
 
+def parse_value(text: str) -> Any:
+    """One value written on a command line (`--set key=VALUE`) under the same rules as a spec file:
+    no tags, no control characters, no alias bombs. YamlProblem says what is wrong and at which column."""
+    return parse_with_positions(text)[0]
+
+
 def _parse(text: str, spans: list | None = None) -> tuple[Any, Positions]:
     loader = _Loader(text)
     try:
