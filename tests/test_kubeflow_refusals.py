@@ -145,3 +145,9 @@ def test_image_dockerfile_carries_the_lock_tfxkit_and_the_specs_files(tmp_path):
 def test_pipeline_name_kfp_would_reject(tmp_path):
     refused(tmp_path, *OK, "--set", "kubeflow.name=Penguin Pipeline!", expect="not a valid Kubeflow pipeline name",
             key="kubeflow.name")
+
+
+def test_committed_dockerfile_is_what_tfxkit_image_writes(tmp_path):
+    out = tmp_path / "Dockerfile"
+    assert run_cli("image", PENGUIN, "--set", "kubeflow.data=baked", "-o", str(out)).code == 0
+    assert out.read_text() == (REPO_ROOT / "Dockerfile").read_text(), "regenerate: tfxkit image " + PENGUIN

@@ -15,8 +15,9 @@ from typing import Any
 from tfxkit.dag.plan import ClusterTarget
 from tfxkit.spec.load import LoadedSpec
 
-# The container entrypoint of every task: TFX's V2 executor runner, run by the image's Python.
-IMAGE_COMMAND = ["python", "-m", "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"]
+# The container entrypoint of every task: TFX's V2 executor runner, by the image's Python, behind a
+# one-step shim that selects tf_keras for KerasTuner first (see tfxkit.deploy.entrypoint).
+IMAGE_COMMAND = ["python", "-m", "tfxkit.deploy.entrypoint"]
 
 
 def compile_job(loaded: LoadedSpec, cluster: ClusterTarget) -> dict[str, Any]:

@@ -41,15 +41,19 @@ ARG BASE={base_image}
 FROM ${{BASE}}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH
 # The pinned lock, installed without re-resolving (see DESIGN.md: pip's resolver backtracks for minutes).
+# UV_CACHE_DIR: a mounted cache builds from local wheels (podman build -v ~/.cache/uv:/uv --build-arg UV_CACHE_DIR=/uv).
+ARG UV_CACHE_DIR=/tmp/uv-cache
+ENV UV_LINK_MODE=copy
 RUN python -m venv /opt/venv && /opt/venv/bin/python -m pip install --no-cache-dir "uv==0.13.9"
 COPY requirements.txt /tmp/requirements.txt
-RUN /opt/venv/bin/uv pip install --no-cache --python /opt/venv/bin/python --no-deps -r /tmp/requirements.txt
+RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps -r /tmp/requirements.txt \\
+    && rm -rf /tmp/uv-cache
 # tfxkit: the generic preprocessing_fn / run_fn the compiled tasks import by path.
 COPY pyproject.toml README.md {workdir}/
 COPY tfxkit {workdir}/tfxkit
-RUN /opt/venv/bin/uv pip install --no-cache --python /opt/venv/bin/python --no-deps -e {workdir}
+RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps -e {workdir} && rm -rf /tmp/uv-cache
 # The spec's own files, at the paths the compiled pipeline names.
 {copies}
 WORKDIR {workdir}
-# Each task's command (python -m tfx...kubeflow_v2_run_executor) comes from the compiled pipeline.
+# Each task's command (python -m tfxkit.deploy.entrypoint: TFX's kubeflow_v2_run_executor) comes from the pipeline.
 """

@@ -1,7 +1,7 @@
 """Run a compiled KFP v2 pipeline here, task by task, the way KFP's launcher would.
 
 Each container task runs as a subprocess with the exact command and arguments
-from the compiled spec (TFX's kubeflow_v2_run_executor, and the ExampleGen
+from the compiled spec (TFX's kubeflow_v2_run_executor via tfxkit.deploy.entrypoint, the ExampleGen
 driver as its pre-cache-check hook first), with the `{{$}}` placeholder filled
 by an ExecutorInput built like the launcher builds it: input artifacts from the
 upstream tasks' ExecutorOutput, output URIs under the pipeline root (a local
