@@ -23,3 +23,9 @@ bench: setup
 	.venv/bin/python bench/e2e_vs_tfx.py
 	.venv/bin/python bench/trainer_throughput.py
 	.venv/bin/python bench/lineage_speed.py
+
+# The image the compiled Kubeflow pipeline names (Dockerfile from `tfxkit image pipelines/penguin.yaml`).
+.PHONY: image
+IMAGE ?= tfxkit-penguin:latest
+image:
+	docker build -t $(IMAGE) .
