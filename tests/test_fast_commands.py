@@ -33,3 +33,16 @@ def test_command_imports_nothing_heavy(args):
                          check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"code": 0, "heavy": []}
+
+
+@pytest.mark.parametrize("value, message", [
+    ("trainer.epochs=!!python/name:os.system x", "--set trainer.epochs: column 16: tag !!python/name:os.system is not allowed"),
+    ("k=a: [", "--set k: column 7: invalid YAML"),
+    ("trainer.epochs=&a [*a]", "--set trainer.epochs"),
+])
+def test_hostile_set_values_are_one_line(value, message):
+    from tests.conftest import run_cli
+
+    result = run_cli("validate", "pipelines/penguin.yaml", "--set", value)
+    assert result.code == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

@@ -30,14 +30,17 @@ def add_overrides(parser: argparse.ArgumentParser) -> None:
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The --set and --root overrides as dotted key paths."""
-    import yaml
+    from tfxkit.spec.yaml_positions import YamlProblem, parse_value
 
     out: dict[str, Any] = {}
     for item in getattr(args, "set", None) or []:
         key, sep, value = item.partition("=")
         if not sep:
             raise CommandError(f"--set {item!r}: expected KEY=VALUE")
-        out[key] = yaml.safe_load(value)
+        try:
+            out[key] = parse_value(value)  # the same rules as a spec file: no tags, no alias bombs
+        except YamlProblem as problem:
+            raise CommandError(f"--set {key}: column {len(key) + 1 + problem.col}: {problem.message}") from None
     if getattr(args, "root", None):
         out["pipeline.root"] = os.path.abspath(args.root)
     return out
