@@ -129,7 +129,7 @@ def provenance(store: Store, pipeline: str, target: str = "latest") -> dict:
         schema_node = run_executions.get("ImportSchemaGen") or run_executions.get("SchemaGen")
         schema = graph.output(schema_node, "schema")
     statistics = _first_output(graph, examples, "StatisticsGen", "statistics")
-    anomalies = _first_output(graph, statistics, "ExampleValidator", "anomalies")
+    anomalies = _anomalies_for(graph, statistics, schema, run_executions.get("ExampleValidator"))
 
     main_run = anchor.run_id or graph.run_of(trainer) or graph.run_of(pusher)
     run = store.run(main_run) if main_run else None
@@ -159,6 +159,18 @@ def _first_output(graph: Graph, artifact: Artifact | None, node: str, key: str) 
         if found is not None:
             return found
     return None
+
+
+def _anomalies_for(graph: Graph, statistics: Artifact | None, schema: Artifact | None,
+                   in_run: Execution | None) -> Artifact | None:
+    """The anomalies found in these statistics against this schema (the run's own validation first)."""
+    if in_run is not None:
+        return graph.output(in_run, "anomalies")
+    if statistics is None:
+        return None
+    validators = graph.consumers(statistics.id, "ExampleValidator", key="statistics")
+    matching = [v for v in validators if schema is None or (graph.inputs(v, "schema") or schema).id == schema.id]
+    return graph.output((matching or validators)[0], "anomalies") if validators else None
 
 
 def _artifact_ref(graph: Graph, artifact: Artifact | None) -> dict | None:
