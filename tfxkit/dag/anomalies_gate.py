@@ -3,7 +3,9 @@
 ExampleValidator records anomalies but lets the pipeline go on; a declarative
 pipeline whose data breaks its schema must not train on it. The gate reads
 the anomalies of every split and fails with a readable list, so Transform,
-Trainer and Pusher never run on bad data.
+Trainer and Pusher never run on bad data. It also reads StatisticsGen's
+statistics: a split with zero examples (a header-only file) breaks no schema
+rule, yet no model can train on it, so it stops the run too.
 """
 
 
@@ -13,7 +15,9 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2
 from tfx.dsl.component.experimental.annotations import InputArtifact
 from tfx.dsl.component.experimental.decorators import component
 from tfx.types import artifact_utils
-from tfx.types.standard_artifacts import ExampleAnomalies
+from tfx.types.standard_artifacts import ExampleAnomalies, ExampleStatistics
+
+from tfxkit.dag.empty_splits import empty_split_message, read_split_counts
 
 ANOMALIES_FILE = "SchemaDiff.pb"
 
@@ -50,9 +54,19 @@ def format_anomalies(found: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
+def split_counts(statistics: ExampleStatistics) -> dict[str, int]:
+    """Examples per split, as StatisticsGen counted them."""
+    splits = artifact_utils.decode_split_names(statistics.split_names)
+    return read_split_counts({s: artifact_utils.get_split_uri([statistics], s) for s in splits})
+
+
 @component
-def AnomaliesGate(anomalies: InputArtifact[ExampleAnomalies]) -> None:  # noqa: N802 (TFX component name)
-    """Fail the run if any split has anomalies."""
+def AnomaliesGate(anomalies: InputArtifact[ExampleAnomalies],  # noqa: N802 (TFX component name)
+                  statistics: InputArtifact[ExampleStatistics]) -> None:
+    """Fail the run if a split has no examples or any split has anomalies."""
+    empty = empty_split_message(split_counts(statistics))
+    if empty:  # the anomalies of an empty split (if any) are noise beside this
+        raise DataAnomaliesError(empty)
     found = read_anomalies(anomalies)
     if found:
         raise DataAnomaliesError(format_anomalies(found))

@@ -186,7 +186,7 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
                           disable_statistics=True, **code)
     built[transform.id] = transform
     if spec.validation.gate:
-        gate = AnomaliesGate(anomalies=validator.outputs["anomalies"])
+        gate = AnomaliesGate(anomalies=validator.outputs["anomalies"], statistics=stats.outputs["statistics"])
         built[gate.id] = gate
         transform.add_upstream_node(gate)
 

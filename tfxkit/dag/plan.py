@@ -78,7 +78,8 @@ def plan_nodes(loaded: LoadedSpec) -> list[Node]:
     )
     gate_after: tuple[str, ...] = ()
     if spec.validation.gate:
-        nodes.append(Node(GATE_ID, "AnomaliesGate (tfxkit)", {"anomalies": "ExampleValidator.anomalies"},
+        nodes.append(Node(GATE_ID, "AnomaliesGate (tfxkit)", {"anomalies": "ExampleValidator.anomalies",
+                                                               "statistics": "StatisticsGen.statistics"},
                           cached=cache))
         gate_after = (GATE_ID,)
     transform_params = (
