@@ -26,7 +26,7 @@ class RunRow:
     run_id: str
     started: str  # ISO 8601, UTC
     seconds: float | None
-    status: str  # pushed | unchanged | not_blessed | gated | failed | incomplete | finished
+    status: str  # pushed | unchanged | not_blessed | gated | failed | incomplete | abandoned | finished
     reason: str | None  # why nothing was pushed (the failing threshold, the anomalies, the failed node)
     failed_node: str | None
     nodes: dict[str, str] = field(default_factory=dict)  # node -> complete | cached | failed | skipped | running
@@ -65,7 +65,7 @@ def run_row(store: Store, pipeline: str, run: Run) -> RunRow:
     pushed_to = None
     if failed:
         status, reason = "failed", f"{failed} failed"
-    elif "running" in nodes.values() or not nodes:
+    elif "running" in nodes.values() or "Pusher" not in nodes:  # every tfxkit pipeline ends with its Pusher
         status, reason = "incomplete", "the run stopped before it finished (killed?)"
     elif pushed is not None and pushed.properties.get("pushed") == 1:
         status, reason = "pushed", None
@@ -87,9 +87,20 @@ def _ordered(nodes: dict[str, str], planned: list[str]) -> dict[str, str]:
 
 
 def list_runs(store: Store, pipeline: str, limit: int | None = None) -> list[RunRow]:
-    """The pipeline's runs, newest first."""
-    runs = pipeline_runs(store, pipeline)
-    return [run_row(store, pipeline, run) for run in runs[:limit]]
+    """The pipeline's runs, newest first; a run left mid-way is `abandoned` once a later run has finished
+    after its last sign of life (its executions stay RUNNING in MLMD forever: TFX never closes them)."""
+    rows = [run_row(store, pipeline, run) for run in pipeline_runs(store, pipeline)]
+    finished = [(r.run_id, datetime.datetime.fromisoformat(r.started).timestamp() + (r.seconds or 0)) for r in rows
+                if r.status not in ("incomplete", "abandoned")]
+    for row in rows:
+        if row.status == "incomplete":
+            last_seen = datetime.datetime.fromisoformat(row.started).timestamp() + (row.seconds or 0)
+            later = [run_id for run_id, end in finished if end > last_seen + 60]
+            if later:
+                row.status = "abandoned"
+                row.reason = f"stopped mid-run (killed?) and never resumed; run {later[-1]} finished after it"
+                row.nodes = {n: ("abandoned" if s == "running" else s) for n, s in row.nodes.items()}
+    return rows[:limit]
 
 
 def pipeline_runs(store: Store, pipeline: str) -> list[Run]:
