@@ -5,8 +5,8 @@ then re-records that run 49 more times through the MLMD API (new run
 contexts, executions, artifacts and events with tfxkit's recorded facts), so
 the store holds 50 runs of 10 nodes each. Times `tfxkit runs`, `lineage
 latest`, `diff latest` and `lineage --from-data` as whole processes (the
-median of several), next to `python -c pass` and `tfxkit validate` measured in
-the same session, and checks with `python -X importtime` that none of them
+median of several), next to `python -c pass`, `import ml_metadata` (the floor:
+MLMD's protobuf runtime is pure Python in this stack) and `tfxkit validate`, measured in the same session, and checks with `python -X importtime` that none of them
 imports TensorFlow, TFX or Beam. Targets: under 1 s each, 0.5 s for `runs`.
 
     .venv/bin/python bench/lineage_speed.py [--root DIR] [--repeat N] [--smoke]
@@ -133,6 +133,7 @@ def main() -> int:
     tfxkit = [sys.executable, "-m", "tfxkit"]
     cases = [
         ("python -c pass (interpreter start)", [sys.executable, "-c", "pass"], None),
+        ("import ml_metadata (the floor)", [sys.executable, "-c", "import ml_metadata"], None),
         ("tfxkit validate", [*tfxkit, "validate", SPEC], None),
         ("tfxkit runs", [*tfxkit, "runs", SPEC, "--root", str(root), "--limit", "50"], 0.5),
         ("tfxkit lineage latest", [*tfxkit, "lineage", SPEC, "--root", str(root)], 1.0),
