@@ -1,4 +1,5 @@
-"""`tfxkit schema`: the JSON Schema of the spec, for editors."""
+"""`tfxkit schema`: the JSON Schema of the spec, for editors; `tfxkit schema update` relaxes a curated
+data schema from a gated run's statistics (`tfxkit.commands.schema_update`)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("schema", help="print the JSON Schema of the spec")
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
     p.set_defaults(func=run)
+    from tfxkit.commands import schema_update
+
+    schema_update.register(p.add_subparsers(dest="schema_command", metavar="[update]"))

@@ -209,6 +209,10 @@ def run_spec(
             )
             if exc_type == "DataAnomaliesError" or report.failed_node == GATE_ID:
                 report.not_pushed_reason = "data anomalies stopped the run before Transform"
+                from tfxkit.runners.schema_update import accept_hint  # the gate knows no file or run id
+
+                hint = accept_hint(loaded, run_id) if "against the schema" in error else None
+                report.error = f"{error}\n{hint}" if hint else error
             else:
                 report.not_pushed_reason = f"{report.failed_node or 'a component'} failed"
         _read_push_outcome(report, spec)
