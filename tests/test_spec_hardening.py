@@ -64,6 +64,10 @@ feature {
 }
 """
 
+# A hang guard, not a speed target (speed is measured by benchmarks): an unbounded alias bomb or a
+# quadratic path runs for minutes, while these inputs are refused in about a second on an idle machine.
+HANG = 30.0
+
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory, monkeypatch):
@@ -131,7 +135,7 @@ def test_alias_bomb_is_refused_fast(tmp_path, text, where, alias):
     path = write(tmp_path, text)
     start = time.monotonic()
     error = one_error(path)
-    assert time.monotonic() - start < 2.0
+    assert time.monotonic() - start < HANG
     assert error == f"{path}:{where}: alias *{alias} expands the spec to more than {MAX_VALUES} values " \
         f"(expected at most {MAX_VALUES}; aliases that repeat content over and over are refused)"
 
@@ -152,7 +156,7 @@ def test_structure_limits(tmp_path, text, expected):
     path = write(tmp_path, text)
     start = time.monotonic()
     assert one_error(path) == f"{path}:{expected}"
-    assert time.monotonic() - start < 3.0
+    assert time.monotonic() - start < HANG
 
 
 @pytest.mark.parametrize("size", [MAX_FILE_BYTES + 1, 4 * MAX_FILE_BYTES])
@@ -657,7 +661,7 @@ def test_thousands_of_mistakes_are_listed_up_to_a_cap(tmp_path):
     text = BASE + "".join(f"k{i}: 1\n" for i in range(3000))
     start = time.monotonic()
     errors = errors_of(write(tmp_path, text))
-    assert time.monotonic() - start < 5.0
+    assert time.monotonic() - start < HANG
     assert len(errors) == MAX_REPORTED + 1
     assert errors[0].endswith(":18:1: k0: unknown key (expected one of: " + errors[0].split("expected one of: ")[1])
     assert errors[-1].endswith(f":{18 + MAX_REPORTED}:1: {3000 - MAX_REPORTED} more problems from here on "

@@ -1,8 +1,8 @@
 """End to end: the penguin pipeline compiled for Kubeflow runs, task by task, and pushes a model
 as accurate as the local runner's.
 
-One module fixture compiles and smoke-runs penguin once (`tfxkit compile --smoke-run`), with a
-local `tfxkit run` of the same spec alongside it for the accuracy comparison. Every compiled
+One module fixture compiles and smoke-runs penguin once (`tfxkit compile --smoke-run`); the
+accuracy comparison uses the session's local run of the same spec (tests/e2e/conftest.py). Every compiled
 task is a subprocess with the compiled command and arguments (about a minute each, mostly
 TFX imports), so this module takes about 8-10 minutes on two cores.
 """
@@ -10,14 +10,12 @@ TFX imports), so this module takes about 8-10 minutes on two cores.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import run_cli
+from tests.e2e.conftest import printed_metric
 
 pytestmark = pytest.mark.e2e
 
@@ -27,14 +25,10 @@ CLUSTER = ["--image", "registry.example.com/ml/tfxkit:1", "--pipeline-root", "gs
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, penguin_first_run):
     base = tmp_path_factory.mktemp("kubeflow")
-    local = subprocess.Popen([sys.executable, "-m", "tfxkit", "run", SPEC, "--root", str(base / "local")],
-                             cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             env=dict(os.environ, PYTHONWARNINGS="ignore"))
     smoke = run_cli("compile", SPEC, "--smoke-run", str(base / "smoke"), *CLUSTER, timeout=1800)
-    local_out, _ = local.communicate(timeout=1800)
-    return {"base": base, "smoke": smoke, "local_code": local.returncode, "local_out": local_out}
+    return {"base": base, "smoke": smoke, "local": penguin_first_run[1]}
 
 
 def artifacts(base: Path, title: str) -> list[dict]:
@@ -66,11 +60,10 @@ def test_smoke_run_executes_every_compiled_task_and_pushes(runs):
 def test_smoke_run_model_is_as_accurate_as_the_local_run(runs):
     from tfxkit.runners.evaluation import overall_metrics
 
-    assert runs["local_code"] == 0, runs["local_out"][-3000:]
+    assert runs["local"].code == 0, runs["local"].stderr[-3000:]
     evaluation = artifacts(runs["base"], "tfx.ModelEvaluation")[-1]["uri"]
     kubeflow = overall_metrics(evaluation)["sparse_categorical_accuracy"]
-    local_evals = sorted((runs["base"] / "local" / "Evaluator" / "evaluation").iterdir())
-    local = overall_metrics(str(local_evals[-1]))["sparse_categorical_accuracy"]
+    local = printed_metric(runs["local"], "accuracy")  # the shared local run of the same spec
     print(f"accuracy: kubeflow smoke run {kubeflow:.4f}, local run {local:.4f}")
     assert kubeflow >= 0.9 and abs(kubeflow - local) <= 0.02, (kubeflow, local)
     blessing = artifacts(runs["base"], "tfx.ModelBlessing")[-1]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
+from tests.e2e.conftest import printed_metric
 from tfxkit.metadata.connection import connection_config
 from tfxkit.metadata.store import Store
 from tfxkit.metadata.runs import latest_run_id, node_runs, recorded_spec
@@ -47,13 +48,13 @@ def pushed_versions(root: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("penguin")
+def root(penguin_first_run) -> Path:
+    return penguin_first_run[0]
 
 
 @pytest.fixture(scope="module")
-def first_run(root):
-    return run_cli("run", SPEC, "--root", str(root))
+def first_run(penguin_first_run):
+    return penguin_first_run[1]
 
 
 def test_first_run_pushes_an_accurate_model(first_run, root):
@@ -61,7 +62,7 @@ def test_first_run_pushes_an_accurate_model(first_run, root):
     store, run_id, nodes = last_run(root)
     assert {n: r.state for n, r in nodes.items() if n in ALL_NODES} == {n: "COMPLETE" for n in ALL_NODES}
 
-    accuracy = float(first_run.stdout.split("metric accuracy = ")[1].split()[0])
+    accuracy = printed_metric(first_run, "accuracy")
     assert accuracy >= 0.9
 
     blessing = nodes["Evaluator"].output("blessing")
