@@ -53,7 +53,7 @@ def history(tmp_path_factory) -> History:
     assert first.code == 0, first.stderr[-3000:]
     second = run_cli("run", SPEC, "--root", str(root), "--set", "trainer.learning_rate=0.005")
     assert second.code in (0, 3), second.stderr[-3000:]
-    third = run_cli("run", SPEC, "--root", str(root), "--set", "evaluation.thresholds.accuracy.lower_bound=1.01")
+    third = run_cli("run", SPEC, "--root", str(root), "--set", "evaluation.thresholds.accuracy.lower_bound=0.999")
     assert third.code == 3, third.stderr[-3000:]
 
     gated_root = tmp_path_factory.mktemp("gated")
@@ -80,7 +80,7 @@ def audit_json(history: History, *args: str, root: Path | None = None) -> dict:
 def test_runs_lists_every_run_newest_first(history):
     runs = audit_json(history, "runs")["runs"]
     assert [r["run_id"] for r in runs] == [history.third, history.second, history.first]
-    assert runs[0]["status"] == "not_blessed" and "below lower_bound 1.01" in runs[0]["reason"]
+    assert runs[0]["status"] == "not_blessed" and "below lower_bound 0.999" in runs[0]["reason"]
     assert runs[2]["status"] == "pushed" and runs[2]["pushed_to"]
     assert runs[1]["nodes"]["Transform"] == "cached" and runs[1]["nodes"]["Trainer"] == "complete"
     assert all(r["spec_hash"] and r["seconds"] > 0 for r in runs)
@@ -159,7 +159,7 @@ def test_a_model_that_missed_its_threshold_shows_the_failing_metric_and_not_push
     assert result.code == 0, result.stderr
     assert "not pushed" in result.stdout
     assert "NOT blessed" in result.stdout
-    assert "is below lower_bound 1.01 on all data" in result.stdout and "-> FAILED" in result.stdout
+    assert "is below lower_bound 0.999 on all data" in result.stdout and "-> FAILED" in result.stdout
 
 
 def test_a_gated_run_shows_the_anomaly_and_that_nothing_trained(history):
