@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO_ROOT, run_cli
-from tfxkit.spec.json_schema import spec_json_schema
+from tfxkit.config.json_schema import spec_json_schema
 
 
 PIPELINES = sorted((REPO_ROOT / "pipelines").glob("*.yaml"))

@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import REPO_ROOT, run_cli
 from tfxkit.dag.plan import RESOLVER_ID
 from tfxkit.deploy.target import resolve_target
-from tfxkit.spec.load import load_spec
+from tfxkit.config.load import load_spec
 
 PIPELINES = sorted((REPO_ROOT / "pipelines").glob("*.yaml"))
 GOLDEN = REPO_ROOT / "tests/golden/penguin.kubeflow.json"

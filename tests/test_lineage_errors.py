@@ -80,9 +80,9 @@ def test_the_quick_pipeline_section_read_agrees_with_the_model(section, tmp_path
     import yaml
     from pydantic import ValidationError
 
-    from tfxkit.spec.errors import SpecErrors
-    from tfxkit.spec.locate import locate_store
-    from tfxkit.spec.pipeline_section import PipelineSection
+    from tfxkit.config.errors import SpecErrors
+    from tfxkit.config.locate import locate_store
+    from tfxkit.config.pipeline_section import PipelineSection
 
     spec = tmp_path / "spec.yaml"
     spec.write_text(yaml.safe_dump({"version": 1, "pipeline": section}))

@@ -17,7 +17,7 @@ from tfxkit.metadata.connection import connection_config, open_store
 from tfxkit.metadata.keys import SPEC, SPEC_HASH
 from tfxkit.metadata.runs import recorded_spec
 from tfxkit.metadata.store import Store
-from tfxkit.spec.metadata_url import MetadataUrl, parse_metadata_url
+from tfxkit.config.metadata_url import MetadataUrl, parse_metadata_url
 
 
 

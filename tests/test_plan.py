@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import REPO_ROOT, run_cli
 from tfxkit.dag.plan import GATE_ID, RESOLVER_ID, plan_nodes
-from tfxkit.spec.load import load_spec
+from tfxkit.config.load import load_spec
 
 PENGUIN = REPO_ROOT / "pipelines/penguin.yaml"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tfxkit.spec.errors import SpecErrors
-from tfxkit.spec.load import load_spec
+from tfxkit.config.errors import SpecErrors
+from tfxkit.config.load import load_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

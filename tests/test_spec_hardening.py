@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tfxkit.spec.errors import SpecErrors
-from tfxkit.spec.load import load_spec
-from tfxkit.spec.yaml_positions import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
+from tfxkit.config.errors import SpecErrors
+from tfxkit.config.load import load_spec
+from tfxkit.config.yaml_positions import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 
 # Line numbers matter: expected positions below refer to them.
 BASE = """\
@@ -656,7 +656,7 @@ def test_cached_schema_skips_protobuf(tmp_path):
 
 
 def test_thousands_of_mistakes_are_listed_up_to_a_cap(tmp_path):
-    from tfxkit.spec.load import MAX_REPORTED
+    from tfxkit.config.load import MAX_REPORTED
 
     text = BASE + "".join(f"k{i}: 1\n" for i in range(3000))
     start = time.monotonic()
@@ -673,7 +673,7 @@ def test_thousands_of_mistakes_are_listed_up_to_a_cap(tmp_path):
     ("2024-01-01", "2024-01-01"),
 ])
 def test_parse_value_for_overrides(text, expected):
-    from tfxkit.spec.yaml_positions import parse_value
+    from tfxkit.config.yaml_positions import parse_value
 
     assert parse_value(text) == expected
 
@@ -684,7 +684,7 @@ def test_parse_value_for_overrides(text, expected):
     ("ab\x1bc", "1:3: control character \\x1b (U+001B) is not allowed"),
 ])
 def test_parse_value_refuses_what_a_spec_refuses(text, expected):
-    from tfxkit.spec.yaml_positions import YamlProblem, parse_value
+    from tfxkit.config.yaml_positions import YamlProblem, parse_value
 
     with pytest.raises(YamlProblem) as info:
         parse_value(text)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tfxkit.spec.errors import SpecErrors
-from tfxkit.spec.load import load_spec
+from tfxkit.config.errors import SpecErrors
+from tfxkit.config.load import load_spec
 
 HEAD = """\
 pipeline: {name: p, root: runs}

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
-from tfxkit.spec.load import load_spec
+from tfxkit.config.load import load_spec
 
 pytestmark = pytest.mark.e2e
 

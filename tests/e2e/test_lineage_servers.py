@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DB_PASSWORD, REPO_ROOT, mysql_database, postgres_database, run_cli
-from tfxkit.spec.load import load_spec
+from tfxkit.config.load import load_spec
 
 pytestmark = pytest.mark.e2e
 

@@ -72,8 +72,8 @@ def open_audit(args: argparse.Namespace) -> Audit:
 
 
 def _located(path: str, args: argparse.Namespace):
-    from tfxkit.spec.errors import SpecErrors
-    from tfxkit.spec.locate import locate_store
+    from tfxkit.config.errors import SpecErrors
+    from tfxkit.config.locate import locate_store
 
     try:
         return locate_store(path, overrides(args))

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tfxkit.spec.load import LoadedSpec
+    from tfxkit.config.load import LoadedSpec
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_SPEC, EXIT_NOT_BLESSED = 0, 1, 2, 3
 
@@ -30,7 +30,7 @@ def add_overrides(parser: argparse.ArgumentParser) -> None:
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The --set and --root overrides as dotted key paths."""
-    from tfxkit.spec.yaml_positions import YamlProblem, parse_value
+    from tfxkit.config.yaml_positions import YamlProblem, parse_value
 
     out: dict[str, Any] = {}
     for item in getattr(args, "set", None) or []:
@@ -48,8 +48,8 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def load(path: str, args: argparse.Namespace) -> "LoadedSpec":
     """Load and check a spec; on problems print them (one line each) and exit 2."""
-    from tfxkit.spec.errors import SpecErrors
-    from tfxkit.spec.load import load_spec
+    from tfxkit.config.errors import SpecErrors
+    from tfxkit.config.load import load_spec
 
     try:
         return load_spec(path, overrides(args))

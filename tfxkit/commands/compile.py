@@ -34,7 +34,7 @@ def cluster_overrides(args: argparse.Namespace) -> None:
 def load_target(args: argparse.Namespace, workdir: str | None = None, local_root: str | None = None):
     """The loaded spec and its cluster target, or exit 2 with every refusal on its own line."""
     from tfxkit.deploy.target import resolve_target
-    from tfxkit.spec.errors import SpecErrors
+    from tfxkit.config.errors import SpecErrors
 
     cluster_overrides(args)
     loaded = load(args.file, args)

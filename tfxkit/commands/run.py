@@ -7,7 +7,7 @@ import os
 import sys
 
 from tfxkit.commands.common import EXIT_NOT_BLESSED, EXIT_OK, EXIT_RUN_FAILED, add_overrides, load
-from tfxkit.spec.metadata_url import parse_metadata_url
+from tfxkit.config.metadata_url import parse_metadata_url
 
 
 def run(args: argparse.Namespace) -> int:

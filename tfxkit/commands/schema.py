@@ -10,7 +10,7 @@ from tfxkit.commands.common import EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
-    from tfxkit.spec.json_schema import spec_json_schema
+    from tfxkit.config.json_schema import spec_json_schema
 
     text = json.dumps(spec_json_schema(), indent=2)
     if args.output:

@@ -37,9 +37,9 @@ from tfxkit.dag.baseline_strategy import CANDIDATE_KEY, LatestBlessedOtherModelS
 from tfxkit.dag.staging import content_addressed_copy
 from tfxkit.dag.plan import RESOLVER_ID, ClusterTarget, data_format, plan_nodes
 from tfxkit.metadata.connection import spec_connection_config
-from tfxkit.spec.load import LoadedSpec
-from tfxkit.spec.models import LOWER_IS_BETTER, METRICS, ThresholdSection
-from tfxkit.spec.paths import split_input
+from tfxkit.config.load import LoadedSpec
+from tfxkit.config.models import LOWER_IS_BETTER, METRICS, ThresholdSection
+from tfxkit.config.paths import split_input
 
 PREPROCESSING_FN = "tfxkit.modules.preprocessing.preprocessing_fn"
 RUN_FN = "tfxkit.modules.trainer.run_fn"

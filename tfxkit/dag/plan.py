@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfxkit.spec.load import LoadedSpec
-from tfxkit.spec.paths import data_files, guess_format
+from tfxkit.config.load import LoadedSpec
+from tfxkit.config.paths import data_files, guess_format
 
 RESOLVER_ID = "latest_blessed_model_resolver"
 GATE_ID = "AnomaliesGate"

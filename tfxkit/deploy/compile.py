@@ -13,7 +13,7 @@ import tempfile
 from typing import Any
 
 from tfxkit.dag.plan import ClusterTarget
-from tfxkit.spec.load import LoadedSpec
+from tfxkit.config.load import LoadedSpec
 
 # The container entrypoint of every task: TFX's V2 executor runner, by the image's Python, behind a
 # one-step shim that selects tf_keras for KerasTuner first (see tfxkit.deploy.entrypoint).

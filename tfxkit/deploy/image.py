@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 
 from tfxkit.deploy.target import BAKED, project_root
-from tfxkit.spec.load import LoadedSpec
-from tfxkit.spec.paths import PKG_SCHEME
+from tfxkit.config.load import LoadedSpec
+from tfxkit.config.paths import PKG_SCHEME
 
 BASE_IMAGE = "python:3.11-slim-bookworm"
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from tfxkit.spec.metadata_url import MetadataUrl, parse_metadata_url
+from tfxkit.config.metadata_url import MetadataUrl, parse_metadata_url
 
 if TYPE_CHECKING:  # the spec's models cost a third of an audit's start-up; only the runners pass one
-    from tfxkit.spec.load import LoadedSpec
+    from tfxkit.config.load import LoadedSpec
 
 
 def spec_connection_config(loaded: "LoadedSpec") -> metadata_store_pb2.ConnectionConfig:

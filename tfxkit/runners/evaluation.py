@@ -6,7 +6,7 @@ import re
 
 import tensorflow_model_analysis as tfma
 
-from tfxkit.spec.models import METRICS, PipelineSpec
+from tfxkit.config.models import METRICS, PipelineSpec
 
 
 def _metric_value(value) -> float | None:

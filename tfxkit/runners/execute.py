@@ -29,9 +29,9 @@ from tfxkit.runners.record import record_run
 from tfxkit.runners.up_to_date import (
     input_files, inputs_fingerprint, record_outcome, run_fingerprint, up_to_date_outcome,
 )
-from tfxkit.spec.load import LoadedSpec
-from tfxkit.spec.metadata_url import parse_metadata_url
-from tfxkit.spec.models import PipelineSpec
+from tfxkit.config.load import LoadedSpec
+from tfxkit.config.metadata_url import parse_metadata_url
+from tfxkit.config.models import PipelineSpec
 
 
 @dataclass

@@ -30,7 +30,7 @@ from tfxkit.metadata.keys import (
 from tfxkit.metadata.runs import recorded_facts
 from tfxkit.metadata.store import Store
 from tfxkit.modules import TRAINED_CONFIG
-from tfxkit.spec.load import LoadedSpec
+from tfxkit.config.load import LoadedSpec
 
 _log = logging.getLogger("tfxkit")
 

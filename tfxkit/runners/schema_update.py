@@ -18,7 +18,7 @@ import os
 import shlex
 from dataclasses import dataclass, field
 
-from tfxkit.spec.load import LoadedSpec
+from tfxkit.config.load import LoadedSpec
 
 SCHEMA_FILE = "schema.pbtxt"  # ImportSchemaGen's and SchemaGen's output file (tfx.utils.io_utils.SCHEMA_FILE_NAME)
 STATISTICS_FILE = "FeatureStats.pb"  # StatisticsGen's per split (Split-<name>/)
@@ -44,7 +44,7 @@ def accept_hint(loaded: LoadedSpec, run_id: str) -> str | None:
     words = ["tfxkit", "schema", "update", shown_path(loaded.file), run_id]
     root = loaded.resolve(spec.pipeline.root)
     try:
-        from tfxkit.spec.locate import locate_store
+        from tfxkit.config.locate import locate_store
 
         file_root = locate_store(loaded.file).root
     except Exception:  # noqa: BLE001 - only a hint: name the root explicitly

@@ -27,8 +27,8 @@ from pathlib import Path
 from tfxkit.metadata.facts import file_fact, stack_versions
 from tfxkit.metadata.keys import FINGERPRINT, OUTCOME
 from tfxkit.metadata.store import Store
-from tfxkit.spec.load import LoadedSpec
-from tfxkit.spec.paths import data_files
+from tfxkit.config.load import LoadedSpec
+from tfxkit.config.paths import data_files
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 

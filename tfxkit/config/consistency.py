@@ -4,7 +4,7 @@ A tuner that maximizes a loss, early stopping that watches a metric the model
 never computes, a gate that blesses only models worse than a bound, a search
 space that samples values the model refuses: each of these runs to the end and
 produces a plausible, wrong result. They are spec errors here, before anything
-runs. Each check yields (key path, message, at_key) like `tfxkit.spec.checks`.
+runs. Each check yields (key path, message, at_key) like `tfxkit.config.checks`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated, Any, Iterator, Optional
 
 from pydantic import ConfigDict, Field
 
-from tfxkit.spec.models import (
+from tfxkit.config.models import (
     LOWER_IS_BETTER,
     METRICS,
     ConstantSchedule,

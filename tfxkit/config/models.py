@@ -4,7 +4,7 @@ The models are the single source of truth for what a spec may say: they forbid
 unknown keys (so a typo is an error, not a silently ignored setting), carry the
 defaults, and generate the JSON Schema that editors use. Checks that need the
 file system (does the data exist, which columns does it have) live in
-`tfxkit.spec.checks`, not here.
+`tfxkit.config.checks`, not here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tfxkit.spec.pipeline_section import PipelineSection, Strict
+from tfxkit.config.pipeline_section import PipelineSection, Strict
 
 TASKS = ("binary", "multiclass", "regression")
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfxkit.spec.errors import SpecError, SpecErrors
-from tfxkit.spec.errors import dotted as dotted_path
-from tfxkit.spec.metadata_url import parse_metadata_url
-from tfxkit.spec.names import PIPELINE_NAME
-from tfxkit.spec.paths import resolve_path
-from tfxkit.spec.yaml_positions import Positions, YamlProblem, parse_with_positions, read_spec_text
+from tfxkit.config.errors import SpecError, SpecErrors
+from tfxkit.config.errors import dotted as dotted_path
+from tfxkit.config.metadata_url import parse_metadata_url
+from tfxkit.config.names import PIPELINE_NAME
+from tfxkit.config.paths import resolve_path
+from tfxkit.config.yaml_positions import Positions, YamlProblem, parse_with_positions, read_spec_text
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,12 @@ def locate_store(file: str | os.PathLike, overrides: dict[str, Any] | None = Non
     if plain is None:  # anything unusual: the model's validation, for its located error
         from pydantic import ValidationError
 
-        from tfxkit.spec.pipeline_section import PipelineSection
+        from tfxkit.config.pipeline_section import PipelineSection
 
         try:
             model = PipelineSection.model_validate(section)
         except ValidationError as exc:
-            from tfxkit.spec.load import _dedupe, _from_pydantic  # the full spec's error wording
+            from tfxkit.config.load import _dedupe, _from_pydantic  # the full spec's error wording
 
             errors = [_from_pydantic({**err, "loc": ("pipeline", *err["loc"])}, display, positions, data)
                       for err in exc.errors()]

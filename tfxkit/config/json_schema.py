@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfxkit.spec.models import FEATURE_TRANSFORMS, OPTIMIZERS, PipelineSpec
+from tfxkit.config.models import FEATURE_TRANSFORMS, OPTIMIZERS, PipelineSpec
 
 
 def spec_json_schema() -> dict[str, Any]:

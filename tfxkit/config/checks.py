@@ -12,15 +12,15 @@ import os
 import re
 from typing import TYPE_CHECKING, Iterator
 
-from tfxkit.spec.consistency import check_consistency
-from tfxkit.spec.csv_file import look_at_csv
-from tfxkit.spec.errors import SpecError
-from tfxkit.spec.models import CATEGORICAL_TRANSFORMS, METRICS
-from tfxkit.spec.paths import data_files, guess_format, resolve_path
-from tfxkit.spec.schema_file import read_schema
+from tfxkit.config.consistency import check_consistency
+from tfxkit.config.csv_file import look_at_csv
+from tfxkit.config.errors import SpecError
+from tfxkit.config.models import CATEGORICAL_TRANSFORMS, METRICS
+from tfxkit.config.paths import data_files, guess_format, resolve_path
+from tfxkit.config.schema_file import read_schema
 
 if TYPE_CHECKING:
-    from tfxkit.spec.load import LoadedSpec
+    from tfxkit.config.load import LoadedSpec
 
 Problem = tuple[tuple, str, bool]  # or a SpecError located in another file (the schema)
 

@@ -18,8 +18,8 @@ from typing import Any, Optional
 
 from pydantic import BaseModel
 
-from tfxkit.spec.models import PipelineSpec
-from tfxkit.spec.visible import invisible_chars, without_invisible
+from tfxkit.config.models import PipelineSpec
+from tfxkit.config.visible import invisible_chars, without_invisible
 
 _PRIMITIVE_TAGS = {"str", "int", "float", "bool", "none", "bytes"}
 

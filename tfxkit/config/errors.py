@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from tfxkit.spec.visible import visible
+from tfxkit.config.visible import visible
 
 
 def dotted(path: tuple) -> str:

@@ -36,7 +36,7 @@ from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent
 from yaml.resolver import Resolver
 
-from tfxkit.spec.visible import escape_char, visible
+from tfxkit.config.visible import escape_char, visible
 
 try:  # libyaml's parser: the same events, produced in C
     from yaml._yaml import CParser as _EventSource

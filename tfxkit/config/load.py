@@ -18,13 +18,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tfxkit.spec.checks import check_spec
-from tfxkit.spec.errors import SpecError, SpecErrors
-from tfxkit.spec.locate import parse_file
-from tfxkit.spec.models import PipelineSpec
-from tfxkit.spec.metadata_url import parse_metadata_url
-from tfxkit.spec.paths import PKG_SCHEME, resolve_path
-from tfxkit.spec.yaml_positions import Positions
+from tfxkit.config.checks import check_spec
+from tfxkit.config.errors import SpecError, SpecErrors
+from tfxkit.config.locate import parse_file
+from tfxkit.config.models import PipelineSpec
+from tfxkit.config.metadata_url import parse_metadata_url
+from tfxkit.config.paths import PKG_SCHEME, resolve_path
+from tfxkit.config.yaml_positions import Positions
 
 
 # Spec keys that hold file paths, written relative to the spec file.
@@ -114,7 +114,7 @@ def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) 
 def _misspelled_not_missing(errors: list[dict]) -> list[dict]:
     """One mistake, one line: a required key reported missing beside an unknown key that is its
     misspelling (`decay_step` for `decay_steps`, `la\u200bbel` for `label`) is left to the latter."""
-    from tfxkit.spec.visible import without_invisible
+    from tfxkit.config.visible import without_invisible
 
     unknown: dict[tuple, list[str]] = {}
     for err in errors:
@@ -202,7 +202,7 @@ def _written(data: Any, loc: tuple) -> tuple:
     that the user never wrote (union member tags like 'float', a schedule's name such as
     'cosine' or the default 'constant', the 'transform' key of a short-form feature such
     as `fare: zscroe`)."""
-    from tfxkit.spec.union_paths import is_union_tag  # error paths only: valid specs never need it
+    from tfxkit.config.union_paths import is_union_tag  # error paths only: valid specs never need it
 
     out: tuple = ()
     for part in loc:
@@ -228,7 +228,7 @@ def _value_at(data: Any, loc: tuple) -> Any:
 
 
 def _from_pydantic(err: dict, file: str, positions: Positions, data: dict) -> SpecError:
-    from tfxkit.spec.union_paths import shown_value, unknown_key_message
+    from tfxkit.config.union_paths import shown_value, unknown_key_message
 
     loc = tuple(err["loc"])
     kind = err["type"]

@@ -1,7 +1,7 @@
 """The `pipeline` section and the strict base of every section, in a module of their own.
 
 The audit commands need only the pipeline's name and store; building this one
-model instead of the whole spec's keeps them quick (see `tfxkit.spec.locate`).
+model instead of the whole spec's keeps them quick (see `tfxkit.config.locate`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tfxkit.spec.metadata_url import parse_metadata_url
-from tfxkit.spec.names import PIPELINE_NAME
+from tfxkit.config.metadata_url import parse_metadata_url
+from tfxkit.config.names import PIPELINE_NAME
 
 
 class Strict(BaseModel):
