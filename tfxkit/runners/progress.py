@@ -1,8 +1,12 @@
 """Console progress for a run, fed by the TFX launcher's own log lines.
 
-TFX's runners log "Component X is running." / "... is finished." and
-"A cached execution N is used."; a logging handler turns those into one line
-per component start and finish, while the full TFX log goes to a file.
+TFX's runners log when a node starts and ends, each in its own words:
+LocalDagRunner "Component X is running." / "Component X is finished.",
+BeamDagRunner "node X is running." / "node X is finished." (from the DoFn that
+runs the node, in this process whatever Beam runner the components use); the
+launcher logs "A cached execution N is used." under both. A logging handler
+turns those into one line per component start and finish, while the full TFX
+log goes to a file.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ import re
 import time
 from typing import Callable
 
-_RUNNING = re.compile(r"^Component (\S+) is running\.$")
-_FINISHED = re.compile(r"^Component (\S+) is finished\.$")
+_RUNNING = re.compile(r"^(?:Component|node) (\S+) is running\.$")
+_FINISHED = re.compile(r"^(?:Component|node) (\S+) is finished\.$")
 _CACHED = re.compile(r"^A cached execution \d+ is used\.$")
 
 
