@@ -16,10 +16,12 @@ import os
 import sys
 from typing import Sequence
 
-from tfxkit.commands import compile, deploy, diff, image, lineage, plan, reproduce, run, runs, schema, validate
+from tfxkit.commands import (
+    compile, deploy, diff, image, lineage, plan, report, reproduce, run, runs, schema, tensorboard, validate,
+)
 from tfxkit.commands.common import EXIT_SPEC, CommandError
 
-VERBS = (validate, plan, run, runs, lineage, diff, reproduce, schema, compile, deploy, image)
+VERBS = (validate, plan, run, runs, lineage, diff, report, tensorboard, reproduce, schema, compile, deploy, image)
 
 
 def build_parser() -> argparse.ArgumentParser:

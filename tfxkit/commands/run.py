@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"  metadata {where}")
     if report.log_file:
         print(f"  log      {report.log_file}")
+    if report.report_file:
+        print(f"  report   {report.report_file}")
     if not report.ok:
         print(f"tfxkit: run failed in {report.failed_node or 'the pipeline'}: {report.error}", file=sys.stderr)
         print("tfxkit: nothing was pushed", file=sys.stderr)

@@ -17,5 +17,6 @@ SPLIT_SIZES = "split_sizes"  # Examples: examples per split
 ANOMALIES = "anomalies"  # ExampleAnomalies: {split: [one line per anomaly]}, {} when clean
 TRAINING = "training"  # Model: trained config, tuned values, epochs, time, TensorBoard dir
 CHECKS = "checks"  # ModelBlessing: each metric vs its threshold and the baseline
+SLICES = "slices"  # ModelBlessing: each slice's metrics, candidate and baseline (the run report)
 FINGERPRINT = "tfxkit_fingerprint"  # on a successful run: what the up-to-date check compares
 OUTCOME = "tfxkit_outcome"  # on a successful run: what an up-to-date run reports again

@@ -8,3 +8,5 @@ every pipeline. Their source hash is part of the components' cache key
 
 # The file the Trainer writes into its model_run output: what was trained and how it went.
 TRAINED_CONFIG = "trained_config.json"
+# The folder, inside the Tuner's tuner_results output, with one TensorBoard folder per trial.
+TRIAL_LOGS = "tensorboard"

@@ -9,6 +9,7 @@ applied by `apply_hyperparameters`. The Tuner writes the best values as a
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
 from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
@@ -19,6 +20,8 @@ import keras_tuner  # noqa: E402
 import tensorflow_transform as tft  # noqa: E402
 from tfx.components.trainer.fn_args_utils import FnArgs  # noqa: E402
 from tfx.components.tuner.component import TunerFnResult  # noqa: E402
+
+from tfxkit.modules import TRIAL_LOGS  # noqa: E402
 
 TUNERS = {
     "random": keras_tuner.RandomSearch,
@@ -102,4 +105,24 @@ def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     tuner = TUNERS[tuning["algorithm"]](build, **kwargs)
     data = fit_inputs(fn_args.train_files, fn_args.eval_files, fn_args.data_accessor, tft_output, label_key,
                       config["trainer"]["batch_size"])
-    return TunerFnResult(tuner=tuner, fit_kwargs={**data, "epochs": tuning["epochs_per_trial"], "verbose": 0})
+    import tf_keras  # the Keras KerasTuner was set to use (use_tf_keras_in_keras_tuner)
+
+    # KerasTuner gives each trial its own folder under this one (TRIAL_LOGS/<trial id>/execution0).
+    board = tf_keras.callbacks.TensorBoard(log_dir=trial_log_dir(fn_args.working_dir), update_freq="epoch")
+    return TunerFnResult(tuner=tuner, fit_kwargs={**data, "epochs": tuning["epochs_per_trial"], "verbose": 0,
+                                                  "callbacks": [board]})
+
+
+def trial_log_dir(working_dir: str) -> str:
+    """Where the trials' TensorBoard logs go: into the Tuner's own tuner_results output, so they stay with
+    the artifact (`tfxkit tensorboard` and the run report read them there).
+
+    TFX hands tuner_fn only a temporary folder, <node>/.system/executor_execution/<id>/.temp, deleted
+    after the execution; that execution's outputs live at <node>/<output key>/<id>. Should TFX lay its
+    folders out otherwise, the logs stay in the temporary folder (and are lost) rather than go astray.
+    """
+    temp = os.path.normpath(working_dir)
+    execution = os.path.basename(os.path.dirname(temp))
+    node_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(temp))))
+    results = os.path.join(node_dir, "tuner_results", execution)
+    return os.path.join(results if os.path.isdir(results) else temp, TRIAL_LOGS)

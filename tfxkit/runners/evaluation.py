@@ -97,3 +97,29 @@ def metric_checks(evaluation_uri: str, spec: PipelineSpec) -> list[dict]:
             "passed": not failed if gate else None, "failures": failed,
         })
     return checks
+
+
+def _slice_label(slice_key) -> str:
+    return ", ".join(f"{k.column}={k.bytes_value.decode() or k.int64_value or k.float_value}"
+                     for k in slice_key.single_slice_keys) or "all data"
+
+
+def slice_metrics(evaluation_uri: str, spec: PipelineSpec) -> list[dict]:
+    """Each slice's spec metrics (all data first): candidate and baseline values and its example count,
+    recorded for the run report (TFMA's files need TensorFlow to read; the report must not)."""
+    task = spec.model.task
+    wanted = {tfma_metric_name(METRICS[task][name]): name for name in spec.metric_names()}
+    rows: dict[str, dict] = {}
+    for per_slice in tfma.load_metrics(evaluation_uri):
+        label = _slice_label(per_slice.slice_key)
+        row = rows.setdefault(label, {"slice": label, "metrics": {}, "baseline": {}, "examples": None})
+        for kv in per_slice.metric_keys_and_values:
+            value = _metric_value(kv.value)
+            if kv.key.is_diff or value is None:
+                continue
+            baseline = (kv.key.model_name or "candidate") == "baseline"
+            if kv.key.name == "example_count" and not baseline:
+                row["examples"] = int(value)
+            elif kv.key.name in wanted:
+                row["baseline" if baseline else "metrics"][wanted[kv.key.name]] = value
+    return sorted(rows.values(), key=lambda r: (r["slice"] != "all data", r["slice"]))

@@ -48,6 +48,7 @@ class RunReport:
     not_pushed_reason: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     log_file: str = ""
+    report_file: str | None = None  # the run's HTML report (None: it could not be written)
     seconds: float = 0.0
     up_to_date_with: str | None = None  # set when TFX was not launched: nothing changed since that run
 
@@ -220,9 +221,25 @@ def run_spec(
         if ran:
             summary = run_summary(report, runner, started_at, progress.timings, loaded)
             record_run(store, loaded, run_id, summary, files)
+            report.report_file = _write_report(store, spec.pipeline.name, run_id, root)
             if report.ok:
                 record_outcome(store, run_id, run_fingerprint(inputs, store, spec.pipeline.name), report.outcome())
     return report
+
+
+def _write_report(store: Store, pipeline: str, run_id: str, root: str) -> str | None:
+    """The run's HTML report under its root. A report that cannot be written is one warning line on
+    stderr (the details in the log), never a failed run: the run itself is recorded by now."""
+    try:
+        from tfxkit.report.write import default_report_path, write_report
+
+        return write_report(store, pipeline, run_id, default_report_path(root, run_id))
+    except Exception as exc:
+        logging.getLogger("tfxkit").exception("the run report could not be written")
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        print(f"tfxkit: warning: no run report ({type(exc).__name__}: {reason}); the run is unaffected",
+              file=sys.stderr, flush=True)
+        return None
 
 
 def new_run_id() -> str:
@@ -264,13 +281,16 @@ def run_summary(report: RunReport, runner: str, started_at: float, timings: dict
     else:
         status = "not_blessed"
     password = _metadata_password(loaded)
+    nodes = plan_nodes(loaded)
     error = report.error.replace(password, "***") if report.error and password else report.error
     return {
         "runner": runner, "started": started_at, "seconds": round(report.seconds, 2), "status": status,
         "reason": report.not_pushed_reason, "failed_node": report.failed_node, "error": error,
         "pushed_to": report.pushed_to, "metrics": report.metrics,
         "timings": {k: round(v, 2) for k, v in timings.items()},
-        "planned": [node.id for node in plan_nodes(loaded)],
+        "planned": [node.id for node in nodes],
+        "edges": [[upstream, node.id] for node in nodes for upstream in dict.fromkeys(
+            [source.split(".")[0] for source in node.inputs.values()] + list(node.after))],
     }
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from tfxkit.metadata.facts import stack_versions
 from tfxkit.metadata.keys import (
-    ANOMALIES, CHECKS, FACTS, FILES, PIPELINE, RUN, SCHEMA_FILE, SPEC, SPEC_HASH, SPLIT_SIZES, TRAINING,
+    ANOMALIES, CHECKS, FACTS, FILES, PIPELINE, RUN, SCHEMA_FILE, SLICES, SPEC, SPEC_HASH, SPLIT_SIZES, TRAINING,
 )
 from tfxkit.metadata.runs import recorded_facts
 from tfxkit.metadata.store import Store
@@ -72,6 +72,8 @@ def record_run(store: Store, loaded: LoadedSpec, run_id: str, summary: dict[str,
     fact("Trainer", "model", TRAINING, lambda uri: _training(artifacts.get(outputs.get(("Trainer", "model_run")))))
     if ("Evaluator", "evaluation") in outputs:
         fact("Evaluator", "blessing", CHECKS, lambda uri: _checks(artifacts[outputs[("Evaluator", "evaluation")]].uri,
+                                                                  loaded))
+        fact("Evaluator", "blessing", SLICES, lambda uri: _slices(artifacts[outputs[("Evaluator", "evaluation")]].uri,
                                                                   loaded))
     summary = {**summary, "versions": stack_versions(), "nodes": {node: e.state for node, e in executions.items()}}
     store.annotate_run(run_id, {PIPELINE: pipeline, RUN: summary, SPEC: loaded.resolved_json(),
@@ -122,3 +124,9 @@ def _checks(evaluation_uri: str, loaded: LoadedSpec) -> list[dict[str, Any]]:
     from tfxkit.runners.evaluation import metric_checks
 
     return metric_checks(evaluation_uri, loaded.spec)
+
+
+def _slices(evaluation_uri: str, loaded: LoadedSpec) -> list[dict[str, Any]]:
+    from tfxkit.runners.evaluation import slice_metrics
+
+    return slice_metrics(evaluation_uri, loaded.spec)
