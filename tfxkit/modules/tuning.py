@@ -1,14 +1,15 @@
-"""The Tuner component's tuner_fn, and how tuned values override the spec.
+"""The Tuner component's tuner_fn.
 
 The search space comes from the spec's `tuning` section (in custom_config);
 each trial builds the same model the Trainer would, with the trial's values
-applied by `apply_hyperparameters`. The Tuner writes the best values as a
+applied by `hyperparameters.apply_hyperparameters`, on the same inputs
+(`training_data.fit_inputs`). The Tuner writes the best values as a
 `best_hyperparameters` artifact; the Trainer applies them the same way.
+Trainer and Tuner share those parts below them and never import each other.
 """
 
 from __future__ import annotations
 
-import copy
 import os
 from typing import Any
 
@@ -23,6 +24,10 @@ from tfx.components.tuner.component import TunerFnResult  # noqa: E402
 
 from tfxkit.modules import TRIAL_LOGS  # noqa: E402
 
+from tfxkit.modules.hyperparameters import apply_hyperparameters  # noqa: E402
+from tfxkit.modules.model_builder import build_model  # noqa: E402
+from tfxkit.modules.training_data import fit_inputs  # noqa: E402
+
 TUNERS = {
     "random": keras_tuner.RandomSearch,
     "bayesian": keras_tuner.BayesianOptimization,
@@ -30,33 +35,6 @@ TUNERS = {
     "grid": keras_tuner.GridSearch,
 }
 _HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall")
-
-
-def apply_hyperparameters(config: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the Trainer config with tuned values in place of the declared ones."""
-    config = copy.deepcopy(config)
-    model, trainer = config["model"], config["trainer"]
-    if "learning_rate" in values:
-        rate = trainer["learning_rate"]
-        if rate["schedule"] == "piecewise":
-            scale = values["learning_rate"] / rate["values"][0]
-            rate["values"] = [v * scale for v in rate["values"]]
-        else:
-            rate["initial"] = float(values["learning_rate"])
-    if "dropout" in values:
-        model["dropout"] = float(values["dropout"])
-    if "units" in values or "num_layers" in values:
-        units = int(values.get("units", model["hidden_units"][0]))
-        layers = int(values.get("num_layers", len(model["hidden_units"])))
-        model["hidden_units"] = [units] * layers
-    if "optimizer" in values:
-        trainer["optimizer"] = {**trainer["optimizer"], "name": values["optimizer"],
-                                "momentum": None, "nesterov": None, "weight_decay": None}
-    if "l2" in values:
-        model["regularization"] = {**model["regularization"], "l2": float(values["l2"])}
-    if "activation" in values:
-        model["activation"] = values["activation"]
-    return config
 
 
 def declare(hp: keras_tuner.HyperParameters, search_space: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -85,9 +63,6 @@ def objective(config: dict[str, Any]) -> keras_tuner.Objective:
 
 def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     """TFX Tuner entry point."""
-    from tfxkit.modules.model_builder import build_model
-    from tfxkit.modules.trainer import fit_inputs
-
     config = fn_args.custom_config
     tuning = config["tuning"]
     tft_output = tft.TFTransformOutput(fn_args.transform_graph_path)
