@@ -57,6 +57,10 @@ def test_inferred_schema_no_gate_no_cache_and_tfrecord_input(tmp_path: Path):
     assert by_id["SchemaGen"].inputs == {"statistics": "StatisticsGen.statistics"}
     assert by_id["Transform"].after == ()
     assert by_id["Evaluator"].params["metrics"] == ["mse", "mae"]
+    # No evaluation.thresholds: TFX's Evaluator would never bless, so the Pusher takes no blessing and the
+    # plan says that every trained model is pushed.
+    assert by_id["Pusher"].inputs == {"model": "Trainer.model"}
+    assert by_id["Pusher"].params["gate"].startswith("none: no evaluation thresholds")
 
 
 def test_plan_cli_text_and_json():

@@ -6,11 +6,15 @@ import argparse
 import os
 import sys
 
-from tfxkit.commands.common import EXIT_NOT_BLESSED, EXIT_OK, EXIT_RUN_FAILED, add_overrides, load
+from tfxkit.commands.common import EXIT_NOT_BLESSED, EXIT_OK, EXIT_RUN_FAILED, CommandError, add_overrides, load
+from tfxkit.config.beam_args import beam_arg_problem
 from tfxkit.config.metadata_url import parse_metadata_url
 
 
 def run(args: argparse.Namespace) -> int:
+    for arg in args.beam_arg:  # checked before the spec, TensorFlow or Beam load: a typo costs nothing
+        if problem := beam_arg_problem(arg):
+            raise CommandError(f"--beam-arg: {problem}")
     loaded = load(args.file, args)
     from tfxkit.runners.execute import run_spec
 
@@ -40,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_RUN_FAILED
     if report.pushed_to:
         note = "  (unchanged: pushed by an earlier run)" if report.pushed_earlier else ""
+        if not loaded.spec.evaluation.thresholds:
+            note += "  (no evaluation.thresholds: pushed without a quality gate)"
         print(f"  pushed   {report.pushed_to}{note}")
         return EXIT_OK
     print(f"tfxkit: not pushed: {report.not_pushed_reason}", file=sys.stderr)
@@ -50,7 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the pipeline")
     p.add_argument("file")
     p.add_argument("--runner", choices=("local", "beam"), default="local")
-    p.add_argument("--beam-arg", action="append", default=[], metavar="ARG", help="extra Beam pipeline option")
+    p.add_argument("--beam-arg", action="append", default=[], metavar="ARG",
+                   help="a Beam pipeline option, --name=value (repeatable); added after pipeline.beam_args, so it "
+                   "wins where both set one, e.g. --beam-arg=--runner=FlinkRunner")
     p.add_argument("--verbose", "-v", action="store_true", help="show TFX's own log on the console")
     p.add_argument("--force", action="store_true",
                    help="launch TFX even when nothing changed since the last successful run")

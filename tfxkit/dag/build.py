@@ -11,6 +11,10 @@ tfxkit package baked into the image.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +30,24 @@ from tfx.components.statistics_gen.component import StatisticsGen
 from tfx.components.trainer.component import Trainer
 from tfx.components.transform.component import Transform
 from tfx.components.tuner.component import Tuner
+from tfx.dsl.components.base.executor_spec import ExecutorClassSpec
 from tfx.dsl.components.common.resolver import Resolver
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
 from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
 from tfx.types import Channel, standard_artifacts
 
+from tfxkit.dag import atomic_push
 from tfxkit.dag.anomalies_gate import AnomaliesGate
 from tfxkit.dag.baseline_strategy import CANDIDATE_KEY, LatestBlessedOtherModelStrategy
 from tfxkit.dag.staging import content_addressed_copy
-from tfxkit.dag.plan import RESOLVER_ID, ClusterTarget, data_format, plan_nodes
+from tfxkit.dag.plan import RESOLVER_ID, ClusterTarget, custom_components, data_format, plan_nodes
 from tfxkit.metadata.connection import spec_connection_config
+from tfxkit.metadata.facts import file_fact
+from tfxkit.config.components import CODE_HASH_PROPERTY, RUN_FACTS, ComponentInfo, code_hash
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.models import LOWER_IS_BETTER, METRICS, ThresholdSection
-from tfxkit.config.paths import split_input
+from tfxkit.config.paths import data_files, split_input
 
 PREPROCESSING_FN = "tfxkit.modules.preprocessing.preprocessing_fn"
 RUN_FN = "tfxkit.modules.trainer.run_fn"
@@ -135,6 +143,10 @@ def eval_config(loaded: LoadedSpec) -> tfma.EvalConfig:
 def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
                    cluster: ClusterTarget | None = None) -> tfx_pipeline.Pipeline:
     """The TFX pipeline for a loaded spec, wired as `plan_nodes` says.
+
+    `beam_args` is the whole list the Beam-based components get (the runner's
+    defaults, the spec's `pipeline.beam_args`, then the command line's, so that
+    the later wins); None means the spec's alone.
 
     With `cluster` (Kubeflow) the same components get the cluster's paths and
     resources, no local metadata store, and TFX's LatestBlessedModelStrategy for
@@ -239,15 +251,31 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
     )
     built[evaluator.id] = evaluator
 
-    pusher = Pusher(
-        model=trainer.outputs["model"],
-        model_blessing=evaluator.outputs["blessing"],
-        push_destination=pusher_pb2.PushDestination(
-            filesystem=pusher_pb2.PushDestination.Filesystem(
-                base_directory=cluster.push_destination if cluster else loaded.resolve(spec.push_destination()))
-        ),
-    )
-    built[pusher.id] = pusher
+    # Custom components and the Pusher, in the planned order: a custom one may read the Pusher's output
+    # (after it) or gate it (before it: its InfraBlessing feeds infra_blessing, or the Pusher waits for it).
+    customs = {entry.name: (entry, info) for entry, info in custom_components(loaded)}
+    for node in planned.values():
+        if node.id in customs:
+            built[node.id] = custom_component(loaded, *customs[node.id], node.inputs, built)
+            continue
+        if node.id != "Pusher":
+            continue
+        infra = node.inputs.get("infra_blessing")
+        pusher = Pusher(
+            model=trainer.outputs["model"],
+            # No thresholds, no quality gate: TFX's Evaluator never blesses a model it has nothing to check
+            # against, so the Pusher then pushes every trained model (plan and run say so).
+            model_blessing=evaluator.outputs["blessing"] if spec.evaluation.thresholds else None,
+            infra_blessing=_channel(built, infra) if infra else None,
+            push_destination=pusher_pb2.PushDestination(
+                filesystem=pusher_pb2.PushDestination.Filesystem(
+                    base_directory=cluster.push_destination if cluster else loaded.resolve(spec.push_destination()))
+            ),
+            custom_executor_spec=ExecutorClassSpec(atomic_push.Executor),
+        )
+        for upstream in node.after:
+            pusher.add_upstream_node(built[upstream])
+        built[pusher.id] = pusher
 
     missing = set(planned) ^ set(built)
     if missing:  # plan and build disagree: a bug in tfxkit, not in the spec
@@ -260,8 +288,53 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
         components=[built[node_id] for node_id in planned],
         enable_cache=spec.pipeline.cache,
         metadata_connection_config=spec_connection_config(loaded),
-        beam_pipeline_args=list(beam_args or []) + list(spec.pipeline.beam_args),
+        beam_pipeline_args=list(spec.pipeline.beam_args if beam_args is None else beam_args),
     )
+
+
+def _channel(built: dict[str, Any], source: str):
+    node, _, key = source.partition(".")
+    return built[node].outputs[key]
+
+
+def importable(info: ComponentInfo) -> None:
+    """Put the component's import root on sys.path and PYTHONPATH (for worker processes TFX or Beam start)."""
+    root = str(info.import_root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
+
+
+def run_facts(loaded: LoadedSpec) -> str:
+    """The lineage facts tfxkit records after the run, computed now for a component that declares `run_facts`:
+    the pipeline, the spec hash, and path, size and sha256 of the data files and the curated schema."""
+    spec = loaded.spec
+
+    def fact(path: str) -> dict[str, Any]:
+        return {k: v for k, v in file_fact(path).items() if k != "modified"}  # a touched file is the same data
+
+    facts: dict[str, Any] = {"pipeline": spec.pipeline.name, "spec_hash": loaded.spec_hash(),
+                             "data_files": [fact(p) for p in data_files(loaded.resolve(spec.data.path))]}
+    if spec.schema_.file:
+        facts["schema_file"] = fact(loaded.resolve(spec.schema_.file))
+    return json.dumps(facts, sort_keys=True)
+
+
+def custom_component(loaded: LoadedSpec, entry: Any, info: ComponentInfo, inputs: dict[str, str],
+                     built: dict[str, Any]):
+    """A custom component from `components:`, wired to its upstream outputs, with its source hash as an
+    execution property: TFX's cache key covers parameters and inputs, not the executor's code."""
+    importable(info)
+    cls = getattr(importlib.import_module(info.module), info.class_name)
+    params = {k: float(v) if info.parameters[k].kind == "float" and isinstance(v, int) else v
+              for k, v in entry.parameters.items()}
+    if RUN_FACTS in info.parameters:
+        params[RUN_FACTS] = run_facts(loaded)
+    component = cls(**{key: _channel(built, source) for key, source in inputs.items()}, **params).with_id(entry.name)
+    component.exec_properties[CODE_HASH_PROPERTY] = code_hash(info)
+    return component
 
 
 def _cluster_pipeline(loaded: LoadedSpec, cluster: ClusterTarget, components: list) -> tfx_pipeline.Pipeline:

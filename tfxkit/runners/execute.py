@@ -24,6 +24,7 @@ from tfxkit.dag.plan import GATE_ID, plan_nodes
 from tfxkit.metadata.connection import spec_connection_config
 from tfxkit.metadata.runs import NodeRun, node_runs
 from tfxkit.metadata.store import Store
+from tfxkit.runners.beam_options import run_beam_args
 from tfxkit.runners.progress import ProgressHandler
 from tfxkit.runners.record import record_run
 from tfxkit.runners.up_to_date import (
@@ -167,7 +168,8 @@ def run_spec(
     started, started_at = time.monotonic(), time.time()
     spec = loaded.spec
     config = spec_connection_config(loaded)
-    all_beam_args = _default_beam_args(runner) + list(beam_args or [])
+    # Beam takes the last of a repeated option: the command line's --beam-arg wins over the spec's.
+    all_beam_args = run_beam_args(runner, spec.pipeline.beam_args, beam_args or [])
     files = input_files(loaded)  # read once: for the up-to-date check and for the audit record
     inputs = inputs_fingerprint(loaded, runner, all_beam_args, files)
     if spec.pipeline.cache and not force:
@@ -299,16 +301,6 @@ def _metadata_password(loaded: LoadedSpec) -> str:
     return parse_metadata_url(url).password if url else ""
 
 
-def _default_beam_args(runner: str) -> list[str]:
-    # Local: no Beam args at all. Beam's default is the in-process DirectRunner,
-    # and with empty args TFX also skips building an sdist of itself for remote
-    # workers before every Beam component (~1.5 s each). The beam runner uses
-    # every core in worker processes.
-    if runner == "beam":
-        return ["--direct_running_mode=multi_processing", "--direct_num_workers=0"]
-    return []
-
-
 def _read_push_outcome(report: RunReport, spec: PipelineSpec) -> None:
     pusher = report.nodes.get("Pusher")
     if pusher is not None:
@@ -324,7 +316,7 @@ def _read_push_outcome(report: RunReport, spec: PipelineSpec) -> None:
             from tfxkit.runners.evaluation import spec_metrics, threshold_failures
 
             report.metrics = spec_metrics(evaluation.uri, spec.model.task, spec.metric_names())
-            if blessing is not None and blessing.properties.get("blessed") != 1:
+            if spec.evaluation.thresholds and blessing is not None and blessing.properties.get("blessed") != 1:
                 failures = threshold_failures(evaluation.uri)
                 report.not_pushed_reason = "model not blessed: " + ("; ".join(failures) or "see the evaluation")
     if report.pushed_to is None and report.not_pushed_reason is None and report.ok:
