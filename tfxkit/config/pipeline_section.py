@@ -6,12 +6,22 @@ model instead of the whole spec's keeps them quick (see `tfxkit.config.locate`).
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from tfxkit.config.beam_args import beam_arg_problem
 from tfxkit.config.metadata_url import parse_metadata_url
 from tfxkit.config.names import PIPELINE_NAME
+
+
+def _beam_arg(value: str) -> str:
+    if problem := beam_arg_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+BeamArg = Annotated[str, AfterValidator(_beam_arg)]  # per item: an error names its index and line
 
 
 class Strict(BaseModel):
@@ -31,7 +41,11 @@ class PipelineSection(Strict):
         "postgresql://user:pw@host:port/db. Default: sqlite under the pipeline root.",
     )
     cache: bool = Field(default=True, description="Reuse results of unchanged components.")
-    beam_args: list[str] = Field(default_factory=list, description="Extra Apache Beam pipeline options.")
+    beam_args: list[BeamArg] = Field(
+        default_factory=list,
+        description="Apache Beam pipeline options for every Beam-based component, each --name or --name=value "
+        "(e.g. --runner=FlinkRunner); `tfxkit run --beam-arg` adds to them and wins where both set one.",
+    )
 
     @field_validator("metadata")
     @classmethod

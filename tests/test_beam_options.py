@@ -1,0 +1,60 @@
+"""Which Beam options a run's components get, and when TFX's per-component sdist is skipped."""
+
+from __future__ import annotations
+
+import pytest
+
+from tfxkit.runners.beam_options import SDK_IMAGE, default_beam_args, run_beam_args, skip_tfx_sdist
+
+SKIP = [f"--sdk_container_image={SDK_IMAGE}"]
+PORTABLE = ["--runner=PortableRunner", "--job_endpoint=localhost:8099"]
+
+
+def test_local_runner_gets_no_beam_args_at_all():
+    """Empty args: in-process DirectRunner, and TFX builds no sdist."""
+    assert run_beam_args("local", [], []) == []
+
+
+def test_beam_runner_uses_worker_processes_on_every_core_and_skips_the_sdist():
+    assert run_beam_args("beam", [], []) == [
+        "--direct_running_mode=multi_processing", "--direct_num_workers=0", *SKIP]
+
+
+def test_cli_args_come_after_the_spec_args_so_they_win():
+    args = run_beam_args("beam", ["--direct_num_workers=4"], ["--direct_num_workers=1"])
+    assert args.index("--direct_num_workers=4") < args.index("--direct_num_workers=1")
+    assert args[:2] == default_beam_args("beam")
+
+
+@pytest.mark.parametrize("args", [
+    ["--runner=FlinkRunner", "--flink_master=localhost:8081"],
+    ["--runner=SparkRunner"],
+    ["--runner=DataflowRunner", "--project=p", "--region=r"],
+    [*PORTABLE, "--environment_type=DOCKER"],
+    PORTABLE,  # the portable default environment is Docker
+])
+def test_remote_workers_keep_tfxs_sdist(args):
+    assert skip_tfx_sdist(args) == []
+
+
+@pytest.mark.parametrize("args", [
+    ["--direct_num_workers=2"],
+    ["--runner=DirectRunner"],
+    ["--runner=apache_beam.runners.direct.direct_runner.DirectRunner"],
+    [*PORTABLE, "--environment_type=EXTERNAL", "--environment_config=localhost:50000"],
+    [*PORTABLE, "--environment_type=loopback"],
+])
+def test_workers_on_this_machine_skip_it(args):
+    assert skip_tfx_sdist(args) == SKIP
+
+
+@pytest.mark.parametrize("given", ["--setup_file=./setup.py", "--extra_package=dist/x.tar.gz",
+                                   "--requirements_file=r.txt", "--sdk_container_image=me/mine:1"])
+def test_the_users_own_dependency_option_is_left_alone(given):
+    assert skip_tfx_sdist(["--direct_num_workers=2", given]) == []
+
+
+def test_the_marker_image_is_beams_own_default():
+    from apache_beam.transforms.environments import DockerEnvironment
+
+    assert SDK_IMAGE == DockerEnvironment.default_docker_image()
