@@ -51,8 +51,10 @@ def load(path: str, args: argparse.Namespace) -> "LoadedSpec":
     from tfxkit.config.errors import SpecErrors
     from tfxkit.config.load import load_spec
 
+    from tfxkit.dag.plan import component_problems  # pure Python: no TFX import
+
     try:
-        return load_spec(path, overrides(args))
+        return load_spec(path, overrides(args), more_checks=(component_problems,))
     except SpecErrors as errors:
         print(errors.render(show_source=sys.stderr.isatty()), file=sys.stderr)
         count = len(errors.errors)

@@ -12,6 +12,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Iterator
 
+from tfxkit.config.components import check_components
 from tfxkit.config.consistency import check_consistency
 from tfxkit.config.csv_file import look_at_csv
 from tfxkit.config.errors import SpecError
@@ -97,8 +98,10 @@ def _check(loaded: "LoadedSpec") -> Iterator[Problem]:
         if name not in allowed:
             yield ("evaluation", "thresholds", name), _bad_metric(name, task), True
 
+    yield from check_components(spec, base, COMPONENT_IDS + (RESOLVER_ID,))
+
     if spec.kubeflow is not None:
-        yield from _kubeflow_resources(spec.kubeflow)
+        yield from _kubeflow_resources(spec.kubeflow, tuple(c.name for c in spec.components))
 
 
 _CPU = re.compile(r"^(\d+(\.\d+)?|\d+m)$")
@@ -106,16 +109,18 @@ _MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$")
 _SECRET_REF = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[-._a-zA-Z0-9]+$")
 COMPONENT_IDS = ("CsvExampleGen", "ImportExampleGen", "StatisticsGen", "SchemaGen", "ImportSchemaGen",
                  "ExampleValidator", "AnomaliesGate", "Transform", "Tuner", "Trainer", "Evaluator", "Pusher")
+RESOLVER_ID = "latest_blessed_model_resolver"  # tfxkit.dag.plan's resolver node
 
 
-def _kubeflow_resources(kubeflow) -> Iterator[Problem]:
+def _kubeflow_resources(kubeflow, custom: tuple[str, ...] = ()) -> Iterator[Problem]:
     """Resources that Kubernetes would reject only after upload: checked here, at load time."""
+    known = COMPONENT_IDS + custom
     sections = [(("kubeflow", "resources"), kubeflow.resources)]
     sections += [(("kubeflow", "components", name), res) for name, res in kubeflow.components.items()]
     for name in kubeflow.components:
-        if name not in COMPONENT_IDS:
-            close = difflib.get_close_matches(name, COMPONENT_IDS, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(COMPONENT_IDS)}"
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(known)}"
             yield ("kubeflow", "components", name), f"unknown component '{name}' ({hint})", True
     for path, res in sections:
         if res.cpu is not None and (isinstance(res.cpu, bool) or not _CPU.match(str(res.cpu)) or cpu_count(res.cpu) <= 0):

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, Sequence
 
 from pydantic import ValidationError
 
@@ -63,6 +63,10 @@ class LoadedSpec:
             value = (data.get(section) or {}).get(key)
             if isinstance(value, str) and not value.startswith(PKG_SCHEME):
                 data[section][key] = self.resolve(value)
+        for entry in data.get("components") or []:  # a file reference runs from any folder once absolute
+            file_part, sep, class_name = entry["class"].rpartition(":")
+            if sep:
+                entry["class"] = f"{self.resolve(file_part)}:{class_name}"
         url = self.spec.pipeline.metadata
         if url is not None:
             parsed = parse_metadata_url(url)
@@ -80,12 +84,18 @@ class LoadedSpec:
         return hashlib.sha256(self.resolved_json().encode()).hexdigest()[:16]
 
 
-def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) -> LoadedSpec:
+Check = Callable[["LoadedSpec"], Iterable[tuple[tuple, str, bool]]]
+
+
+def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None, more_checks: Sequence[Check] = ()
+              ) -> LoadedSpec:
     """Load, validate and check a spec file; raise SpecErrors listing every problem.
 
     `overrides` maps dotted key paths (e.g. "pipeline.root") to values applied
     after parsing, so CLI flags and tests can redirect a pipeline without
-    editing its file.
+    editing its file. `more_checks` come from layers above this one (the
+    planned DAG's wiring of custom components, `tfxkit.dag.plan`); their
+    problems are reported in the same pass as the rest.
     """
     path = Path(file)
     display = str(file)
@@ -101,11 +111,11 @@ def load_spec(file: str | os.PathLike, overrides: dict[str, Any] | None = None) 
             errors.append(SpecError(display, next_one.line, next_one.col, "", f"{len(found) - MAX_REPORTED} more "
                                     f"problems from here on (only the first {MAX_REPORTED} are listed)"))
         else:
-            errors += _check_rest(exc, data, path, positions, display)
+            errors += _check_rest(exc, data, path, positions, display, more_checks)
         raise SpecErrors(_merge_alternatives(_dedupe(errors)), lines) from None
 
     loaded = LoadedSpec(spec=spec, file=path.resolve(), positions=positions)
-    problems = _checked(loaded, display)
+    problems = _checked(loaded, display, more_checks)
     if problems:
         raise SpecErrors(_dedupe(problems), lines)
     return loaded
@@ -125,17 +135,21 @@ def _misspelled_not_missing(errors: list[dict]) -> list[dict]:
         and difflib.get_close_matches(str(err["loc"][-1]), unknown.get(tuple(err["loc"][:-1]), []), n=1, cutoff=0.6))]
 
 
-def _checked(loaded: LoadedSpec, display: str) -> list[SpecError]:
+def _checked(loaded: LoadedSpec, display: str, more_checks: Sequence[Check] = ()) -> list[SpecError]:
     positions = loaded.positions
+    problems = list(check_spec(loaded))
+    for check in more_checks:
+        problems += list(check(loaded))
     return [
         problem if isinstance(problem, SpecError)  # already located, in another file (the schema)
         else SpecError(display, *(positions.of_key(problem[0]) if problem[2] else positions.of_value(problem[0])),
                        _dotted(problem[0]), problem[1])
-        for problem in check_spec(loaded)
+        for problem in problems
     ]
 
 
-def _check_rest(exc: ValidationError, data: dict, path: Path, positions: Positions, display: str) -> list[SpecError]:
+def _check_rest(exc: ValidationError, data: dict, path: Path, positions: Positions, display: str,
+                more_checks: Sequence[Check] = ()) -> list[SpecError]:
     """The file-system checks for a spec that failed validation, so that one pass reports a typo
     in one section and a wrong column in another: drop every invalid part (defaults apply) and,
     if what is left validates, check it. Nothing when a required key is missing or wrong."""
@@ -155,7 +169,7 @@ def _check_rest(exc: ValidationError, data: dict, path: Path, positions: Positio
         spec = PipelineSpec.model_validate(rest)
     except ValidationError:
         return []
-    return _checked(LoadedSpec(spec=spec, file=path.resolve(), positions=positions), display)
+    return _checked(LoadedSpec(spec=spec, file=path.resolve(), positions=positions), display, more_checks)
 
 
 def _dotted(path: tuple) -> str:

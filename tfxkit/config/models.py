@@ -10,7 +10,7 @@ file system (does the data exist, which columns does it have) live in
 from __future__ import annotations
 
 import os
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -497,6 +497,33 @@ class KubeflowSection(Strict):
     service_account: Optional[str] = Field(default=None, description="Kubernetes service account for runs.")
 
 
+COMPONENT_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,62}$"
+
+
+class CustomComponentSection(Strict):
+    """A custom TFX component added to the DAG (see components/ and README "Custom components")."""
+
+    name: str = Field(pattern=COMPONENT_NAME, description="Its node id in the DAG, e.g. ServingCheck.")
+    class_: str = Field(alias="class", min_length=1, description="package.module.ClassName (looked up from the "
+                        "spec's folder upward, then sys.path), or path/to/file.py:ClassName relative to the spec.")
+    inputs: dict[str, str] = Field(default_factory=dict, description="Input name -> upstream output, e.g. "
+                                   "model: Trainer.model (ExampleGen and SchemaGen name whichever the spec uses).")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="Execution parameters, checked against "
+                                       "the component's ComponentSpec.")
+    before_push: bool = Field(default=False, description="The Pusher waits for it; an InfraBlessing output gates "
+                              "the Pusher (its infra_blessing input).")
+
+    @field_validator("inputs")
+    @classmethod
+    def _sources(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, source in value.items():
+            node, dot, output = source.partition(".")
+            if not dot or not node or not output or "." in output:
+                raise ValueError(f"input '{key}': {source!r} is not an upstream output (expected Node.output, "
+                                 "e.g. Trainer.model)")
+        return value
+
+
 class PipelineSpec(Strict):
     """A whole tfxkit pipeline (spec version 1)."""
 
@@ -512,6 +539,8 @@ class PipelineSpec(Strict):
     evaluation: EvaluationSection = Field(default_factory=EvaluationSection)
     push: PushSection = Field(default_factory=PushSection)
     kubeflow: Optional[KubeflowSection] = None
+    components: list[CustomComponentSection] = Field(default_factory=list, description="Custom TFX components "
+                                                      "added to the DAG.")
 
     model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True, strict=True)
 

@@ -219,6 +219,7 @@ def run_spec(
             else:
                 report.not_pushed_reason = f"{report.failed_node or 'a component'} failed"
         _read_push_outcome(report, spec)
+        _read_infra_gate(report, loaded)
         report.seconds = time.monotonic() - started
         if ran:
             summary = run_summary(report, runner, started_at, progress.timings, loaded)
@@ -299,6 +300,20 @@ def run_summary(report: RunReport, runner: str, started_at: float, timings: dict
 def _metadata_password(loaded: LoadedSpec) -> str:
     url = loaded.spec.pipeline.metadata
     return parse_metadata_url(url).password if url else ""
+
+
+def _read_infra_gate(report: RunReport, loaded: LoadedSpec) -> None:
+    """A custom before_push check that refused the model fails the run, naming itself and its reason."""
+    if not report.ok:
+        return
+    from tfxkit.runners.gates import infra_gate_refusal
+
+    refusal = infra_gate_refusal(report.nodes, loaded)
+    if refusal is not None:
+        node, reason = refusal
+        report.ok, report.failed_node, report.error = False, node, f"the model did not pass {node}: {reason}"
+        report.not_pushed_reason = f"{node} refused the model: {reason}"
+        report.pushed_to = None
 
 
 def _read_push_outcome(report: RunReport, spec: PipelineSpec) -> None:

@@ -7,7 +7,8 @@ fingerprint equals the one recorded by the last successful run, reports that
 run instead of starting TFX. The fingerprint covers:
 
 - the resolved spec (every parameter, every path),
-- the content of every data file, the curated schema and a custom module file,
+- the content of every data file, the curated schema, a custom module file and the
+  source of each custom component (`components:`),
 - tfxkit's own source and the versions of the TFX stack,
 - the metadata store's latest blessed model for the pipeline (the Evaluator's
   baseline), read after the recorded run finished.
@@ -34,14 +35,27 @@ _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def input_files(loaded: LoadedSpec) -> dict[str, list[dict]]:
-    """Facts (path, size, modified, sha256) of every file a run reads: data, curated schema, module file."""
+    """Facts (path, size, modified, sha256) of every file a run reads: data, curated schema, module file,
+    custom components' source."""
     spec = loaded.spec
     out = {"data": [file_fact(p) for p in data_files(loaded.resolve(spec.data.path))]}
     if spec.schema_.file:
         out["schema"] = [file_fact(loaded.resolve(spec.schema_.file))]
     if spec.transform.module_file:
         out["module"] = [file_fact(loaded.resolve(spec.transform.module_file))]
+    if spec.components:  # custom components' code: TFX's cache sees it through their code hash, this check here
+        out["components"] = [file_fact(str(path)) for path in component_sources(loaded)]
     return out
+
+
+def component_sources(loaded: LoadedSpec) -> list:
+    """The source files of every custom component the spec names (what `code_hash` covers)."""
+    from tfxkit.config.components import read_component
+
+    paths = []
+    for entry in loaded.spec.components:
+        paths += read_component(entry.class_, loaded.base_dir).source_files()
+    return sorted(set(paths))
 
 
 def inputs_fingerprint(loaded: LoadedSpec, runner: str, beam_args: list[str],

@@ -1,0 +1,1 @@
+"""ModelCard: model_card.md and model_card.html beside the pushed model."""

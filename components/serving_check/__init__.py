@@ -1,0 +1,1 @@
+"""ServingCheck: call the candidate model's serving signature on raw eval examples before the Pusher."""
