@@ -499,6 +499,31 @@ def test_backup_and_restore_resumes_after_a_crash(tmp_path):
     assert not os.path.exists(backup) or not os.listdir(backup)  # deleted after a finished fit
 
 
+def test_a_resumed_training_keeps_early_stopping_state(tmp_path):
+    """Crash after epoch 8 of the overfitting fit (best epoch 7, one epoch of patience used): the resumed
+    fit must stop where an uninterrupted one stops (epoch 10) and restore the best epoch's weights, not
+    start its patience afresh (stopping at epoch 12) nor restore a post-resume epoch."""
+    trainer = trainer_config(optimizer="sgd", learning_rate=0.05, epochs=50,
+                             early_stopping={"patience": 3, "restore_best_weights": True})
+    backup = str(tmp_path / "resume")
+    x = np.ones((8, 1), np.float32)
+    fit = dict(x=x, y=2 * x, validation_data=(x, x), epochs=50, batch_size=8, shuffle=False, verbose=0)
+    first, record = tiny_model(trainer), RecordWeights()
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        first.fit(**fit, callbacks=training_callbacks(trainer, str(tmp_path / "logs1"), backup)
+                  + [record, CrashAfterEpoch(7)])
+    assert len(record.per_epoch) == 8
+
+    second = tiny_model(trainer)
+    callbacks = training_callbacks(trainer, str(tmp_path / "logs2"), backup)
+    history = second.fit(**fit, callbacks=callbacks)
+    stopper = next(c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping))
+    assert history.epoch == [8, 9]
+    assert (stopper.best_epoch, stopper.stopped_epoch) == (6, 9)
+    assert weight(second) == pytest.approx(record.per_epoch[6], rel=1e-6)
+    assert not os.path.exists(backup) or not os.listdir(backup)
+
+
 def test_no_backup_without_a_dir():
     trainer = trainer_config()
     assert not any(isinstance(c, keras.callbacks.BackupAndRestore) for c in training_callbacks(trainer, "/x", None))

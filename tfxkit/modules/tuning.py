@@ -92,12 +92,15 @@ def trial_log_dir(working_dir: str) -> str:
     """Where the trials' TensorBoard logs go: into the Tuner's own tuner_results output, so they stay with
     the artifact (`tfxkit tensorboard` and the run report read them there).
 
-    TFX hands tuner_fn only a temporary folder, <node>/.system/executor_execution/<id>/.temp, deleted
-    after the execution; that execution's outputs live at <node>/<output key>/<id>. Should TFX lay its
-    folders out otherwise, the logs stay in the temporary folder (and are lost) rather than go astray.
+    TFX hands tuner_fn only a temporary folder, <node>/.system/executor_execution/<id>/.temp/<id>/,
+    deleted after the execution; that execution's outputs live at <node>/<output key>/<id>. Should TFX
+    lay its folders out otherwise, the logs stay in the temporary folder (and are lost) rather than go astray.
     """
     temp = os.path.normpath(working_dir)
-    execution = os.path.basename(os.path.dirname(temp))
-    node_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(temp))))
-    results = os.path.join(node_dir, "tuner_results", execution)
-    return os.path.join(results if os.path.isdir(results) else temp, TRIAL_LOGS)
+    parts = temp.split(os.sep)
+    results = ""
+    if ".system" in parts:
+        at = len(parts) - 1 - parts[::-1].index(".system")
+        if parts[at + 1:at + 2] == ["executor_execution"] and len(parts) > at + 2:
+            results = os.path.join(os.sep.join(parts[:at]) or os.sep, "tuner_results", parts[at + 2])
+    return os.path.join(results if results and os.path.isdir(results) else temp, TRIAL_LOGS)
