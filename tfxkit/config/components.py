@@ -150,20 +150,21 @@ def resolve_reference(reference: str, base_dir: Path) -> tuple[str, str, Path, P
 def read_component(reference: str, base_dir: Path) -> ComponentInfo:
     """Resolve and parse a component class; ComponentNotFound (or SyntaxError) says why not."""
     module, class_name, file, root = resolve_reference(reference, base_dir)
+    shown = os.path.relpath(file, root)  # as the import path names it: components/x/component.py
     tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     strings = _module_strings(tree)
     if class_name not in classes:
         close = difflib.get_close_matches(class_name, list(classes), n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else f"classes: {', '.join(classes) or 'none'}"
-        raise ComponentNotFound(f"{_shown(file)} has no class '{class_name}' ({hint})")
+        raise ComponentNotFound(f"{shown} has no class '{class_name}' ({hint})")
     cls = classes[class_name]
     spec_name = _assigned_name(cls, "SPEC_CLASS")
     if spec_name is None:
-        raise ComponentNotFound(f"class '{class_name}' in {_shown(file)} has no SPEC_CLASS (expected a TFX "
+        raise ComponentNotFound(f"class '{class_name}' in {shown} has no SPEC_CLASS (expected a TFX "
                                 "BaseComponent with SPEC_CLASS = <its ComponentSpec>)")
     if spec_name not in classes:
-        raise ComponentNotFound(f"SPEC_CLASS '{spec_name}' of '{class_name}' is not defined in {_shown(file)} "
+        raise ComponentNotFound(f"SPEC_CLASS '{spec_name}' of '{class_name}' is not defined in {shown} "
                                 "(expected the ComponentSpec beside its component)")
     spec = classes[spec_name]
     defaults = _init_defaults(cls)
@@ -171,11 +172,6 @@ def read_component(reference: str, base_dir: Path) -> ComponentInfo:
     outputs = {k: Port(t, o) for k, (t, o) in _spec_dict(spec, "OUTPUTS", strings).items()}
     params = {k: Parameter(t, o or k in defaults) for k, (t, o) in _spec_dict(spec, "PARAMETERS", strings).items()}
     return ComponentInfo(module, class_name, file, root, spec_name, inputs, outputs, params)
-
-
-def _shown(path: Path) -> str:
-    relative = os.path.relpath(path)
-    return str(path) if relative.startswith("..") else relative
 
 
 def _module_strings(tree: ast.Module) -> dict[str, str]:
@@ -314,11 +310,17 @@ def check_components(spec: Any, base_dir: Path, reserved_ids: tuple[str, ...]) -
 
 
 def _check_ports(where: tuple, info: ComponentInfo, given: dict[str, str]) -> Iterator[Problem]:
-    for key in given:
-        if key not in info.inputs:
+    unknown = [key for key in given if key not in info.inputs]
+    for key, source in given.items():
+        node, dot, output = source.partition(".")
+        if key in unknown:
             yield where + ("inputs", key), f"{info.class_name} has no input '{key}' ({_hint(key, info.inputs)})", True
+        elif not dot or not node or not output or "." in output:
+            yield where + ("inputs", key), f"{source!r} is not an upstream output (expected Node.output, e.g. " \
+                f"{_example_source(info.inputs[key].type)})", False
     for key, port in info.inputs.items():
-        if not port.optional and key not in given:
+        misspelled = difflib.get_close_matches(key, unknown, n=1, cutoff=0.6)  # one mistake, one line
+        if not port.optional and key not in given and not misspelled:
             yield where + ("inputs",), f"{info.class_name} needs input '{key}' (a {port.type}, e.g. " \
                 f"{_example_source(port.type)})", True
 
@@ -348,8 +350,10 @@ def _check_parameters(where: tuple, info: ComponentInfo, given: dict[str, Any]) 
         elif not value_fits(param.kind, value):
             yield where + ("parameters", key), f"expected {KINDS[param.kind]} ({info.spec_class} declares " \
                 f"ExecutionParameter(type={param.kind})), got {_yaml_kind(value)}", False
+    unknown = [key for key in given if key not in info.parameters]
     for key, param in info.parameters.items():
-        if not param.optional and key not in given and key != RUN_FACTS:
+        misspelled = difflib.get_close_matches(key, unknown, n=1, cutoff=0.6)
+        if not param.optional and key not in given and key != RUN_FACTS and not misspelled:
             yield where + ("parameters",), f"{info.class_name} needs parameter '{key}' ({KINDS.get(param.kind, param.kind)})", True
 
 

@@ -513,15 +513,6 @@ class CustomComponentSection(Strict):
     before_push: bool = Field(default=False, description="The Pusher waits for it; an InfraBlessing output gates "
                               "the Pusher (its infra_blessing input).")
 
-    @field_validator("inputs")
-    @classmethod
-    def _sources(cls, value: dict[str, str]) -> dict[str, str]:
-        for key, source in value.items():
-            node, dot, output = source.partition(".")
-            if not dot or not node or not output or "." in output:
-                raise ValueError(f"input '{key}': {source!r} is not an upstream output (expected Node.output, "
-                                 "e.g. Trainer.model)")
-        return value
 
 
 class PipelineSpec(Strict):

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tfxkit.config.checks import RESOLVER_ID
+from tfxkit.config.checks import COMPONENT_IDS, RESOLVER_ID
 from tfxkit.config.components import ALIASES, ComponentInfo, ComponentNotFound, code_hash, read_component
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.paths import data_files, guess_format
@@ -198,13 +198,19 @@ def _standard_nodes(loaded: LoadedSpec) -> list[Node]:
 
 def custom_components(loaded: LoadedSpec) -> list[tuple[Any, ComponentInfo]]:
     """(spec entry, what its component file says) for each custom component whose class resolves."""
-    out = []
+    out, names = [], set()
     for entry in loaded.spec.components:
+        if entry.name in names or entry.name in _RESERVED:
+            continue  # reported by tfxkit.config.components.check_components
+        names.add(entry.name)
         try:
             out.append((entry, read_component(entry.class_, loaded.base_dir)))
         except (ComponentNotFound, SyntaxError, UnicodeDecodeError, OSError):
             continue  # reported by tfxkit.config.components.check_components
     return out
+
+
+_RESERVED = set(COMPONENT_IDS) | {RESOLVER_ID} | set(ALIASES)
 
 
 def _actual(node: str, ids: set[str]) -> str:
@@ -279,7 +285,9 @@ def component_problems(loaded: LoadedSpec) -> list[tuple[tuple, str, bool]]:
         where = ("components", index[entry.name])
         reads[entry.name] = set()
         for key, source in entry.inputs.items():
-            node, _, output = source.partition(".")
+            node, dot, output = source.partition(".")
+            if not dot or not node or not output or "." in output:
+                continue  # not Node.output: reported by check_components
             real = _actual(node, ids)
             if real not in ids:
                 close = difflib.get_close_matches(node, sorted(ids | set(ALIASES)), n=1, cutoff=0.6)
