@@ -17,11 +17,12 @@ import sys
 from typing import Sequence
 
 from tfxkit.commands import (
-    compile, deploy, diff, image, lineage, plan, report, reproduce, run, runs, schema, tensorboard, validate,
+    compile, deploy, diff, image, init, lineage, plan, report, reproduce, run, runs, schema, tensorboard, validate,
 )
-from tfxkit.commands.common import EXIT_SPEC, CommandError
+from tfxkit.commands.common import EXIT_INTERRUPTED, EXIT_SPEC, CommandError
 
-VERBS = (validate, plan, run, runs, lineage, diff, report, tensorboard, reproduce, schema, compile, deploy, image)
+VERBS = (init, validate, plan, run, runs, lineage, diff, report, tensorboard, reproduce, schema, compile, deploy,
+         image)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +86,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return error.code
     except SystemExit as exit_:
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_SPEC
+    except KeyboardInterrupt:  # Ctrl-C outside a run (a run reports where it stopped itself)
+        print("tfxkit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `tfxkit ... | head`: the reader left; end quietly, not with a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from tfxkit.config.load import LoadedSpec
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_SPEC, EXIT_NOT_BLESSED = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 class CommandError(Exception):

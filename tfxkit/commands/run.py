@@ -38,6 +38,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"  log      {report.log_file}")
     if report.report_file:
         print(f"  report   {report.report_file}")
+    if report.interrupted:
+        where = f"during {report.failed_node}" if report.failed_node else "before any component ran"
+        print(f"tfxkit: interrupted {where}; finished components are kept in the cache, run the same "
+              "command again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if not report.ok:
         print(f"tfxkit: run failed in {report.failed_node or 'the pipeline'}: {report.error}", file=sys.stderr)
         print("tfxkit: nothing was pushed", file=sys.stderr)

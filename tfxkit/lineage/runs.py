@@ -26,7 +26,7 @@ class RunRow:
     run_id: str
     started: str  # ISO 8601, UTC
     seconds: float | None
-    status: str  # pushed | unchanged | not_blessed | gated | failed | incomplete | abandoned | finished
+    status: str  # pushed | unchanged | not_blessed | gated | failed | interrupted | incomplete | abandoned | finished
     reason: str | None  # why nothing was pushed (the failing threshold, the anomalies, the failed node)
     failed_node: str | None
     nodes: dict[str, str] = field(default_factory=dict)  # node -> complete | cached | failed | skipped | running

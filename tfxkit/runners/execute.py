@@ -52,6 +52,7 @@ class RunReport:
     report_file: str | None = None  # the run's HTML report (None: it could not be written)
     seconds: float = 0.0
     up_to_date_with: str | None = None  # set when TFX was not launched: nothing changed since that run
+    interrupted: bool = False  # Ctrl-C: the run stopped where `failed_node` says
 
     def outcome(self) -> dict:
         """What a later up-to-date run reports again."""
@@ -196,21 +197,29 @@ def run_spec(
     with _logging_to(log_file, progress, verbose, [_metadata_password(loaded)]):
         tfx_pipeline = build_pipeline(loaded, beam_args=all_beam_args)
         error, exc_type = None, None
+        interrupted = False
         try:
             _launch(tfx_pipeline, runner, run_id)
+        except KeyboardInterrupt:  # Ctrl-C: record where the run stopped; re-running resumes from the cache
+            interrupted, error, exc_type = True, "interrupted (Ctrl-C)", "KeyboardInterrupt"
         except Exception as exc:  # the report says which component failed and why
             error, exc_type = str(exc).strip() or type(exc).__name__, type(exc).__name__
             logging.getLogger("tfxkit").exception("run failed")
         store = Store(config)
         ran = store.run(run_id) is not None  # None: the run failed before TFX recorded anything
-        report = RunReport(run_id=run_id if ran else None, ok=error is None, error=error, log_file=log_file)
+        report = RunReport(run_id=run_id if ran else None, ok=error is None, error=error, log_file=log_file,
+                           interrupted=interrupted)
+        if interrupted and ran:
+            store.cancel_running(run_id)
         if ran:
             report.nodes = node_runs(store, spec.pipeline.name, run_id)
         if error:
             report.failed_node = progress.current or next(
                 (n for n, r in report.nodes.items() if r.state == "FAILED"), None
             )
-            if exc_type == "DataAnomaliesError" or report.failed_node == GATE_ID:
+            if interrupted:
+                report.not_pushed_reason = f"interrupted during {report.failed_node or 'the run'}"
+            elif exc_type == "DataAnomaliesError" or report.failed_node == GATE_ID:
                 report.not_pushed_reason = "data anomalies stopped the run before Transform"
                 from tfxkit.runners.schema_update import accept_hint  # the gate knows no file or run id
 
@@ -276,7 +285,9 @@ def _launch(tfx_pipeline, runner: str, run_id: str) -> None:
 def run_summary(report: RunReport, runner: str, started_at: float, timings: dict[str, float],
                 loaded: LoadedSpec) -> dict:
     """What `tfxkit runs` lists and `lineage` shows about a run, recorded on the run itself."""
-    if not report.ok:
+    if report.interrupted:
+        status = "interrupted"
+    elif not report.ok:
         status = "gated" if report.not_pushed_reason and report.not_pushed_reason.startswith("data anomalies") \
             else "failed"
     elif report.pushed_to:
