@@ -17,8 +17,8 @@ from tfxkit.config.metadata_url import MetadataUrl
 pytestmark = pytest.mark.e2e
 
 
-def test_tuner_trials_and_best_hyperparameters_reach_the_trainer(tmp_path):
-    result = run_cli("run", "pipelines/penguin_tuned.yaml", "--root", str(tmp_path))
+def test_tuner_trials_and_best_hyperparameters_reach_the_trainer(penguin_tuned_run):
+    tmp_path, result = penguin_tuned_run
     assert result.code == 0, result.stderr[-3000:]
     assert "Search space summary" not in result.stdout  # KerasTuner's prints go to the log
 
