@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
+from tests.e2e.browser import external_urls, open_in_chromium
 from tfxkit.config.load import load_spec
 
 pytestmark = pytest.mark.e2e
@@ -254,3 +255,32 @@ def test_a_folder_that_is_not_a_pushed_model(history, tmp_path):
     result = audit(history, "lineage", str(tmp_path))
     assert result.code == 2
     assert f"{tmp_path} is not a model pushed by pipeline 'penguin'" in result.stderr
+
+
+def test_a_gated_run_has_a_report_with_the_failed_gate_and_no_training(history, tmp_path):
+    page = history.gated_root / "reports" / f"run-{history.gated}.html"
+    assert not external_urls(page.read_text(encoding="utf-8"))
+    dom, console = open_in_chromium(page, tmp_path / "gated-report.png")
+    assert console == []
+    assert '<p class="bad" id="failed-node">AnomaliesGate failed:</p>' in dom
+    error = dom.split('<pre class="error" id="error">')[1].split("</pre>")[0]
+    assert error.startswith("data validation failed") and "Atlantis" in error
+    gate = dom.split('<g id="node-AnomaliesGate"')[1].split("</g>")[0]  # drawn red in the DAG
+    assert 'fill="#fcbba1"' in gate and 'stroke="#cb181d"' in gate
+    assert '<td>AnomaliesGate</td><td class="bad">failed</td>' in dom
+    assert '<tr class="skipped"><td>Trainer</td>' in dom
+    anomalies = dom.split('<div id="anomalies">')[1].split("</div>")[0]
+    assert "island" in anomalies and "Atlantis" in anomalies
+    assert 'id="training"' not in dom and "No model was trained." in dom
+
+
+def test_a_not_blessed_run_has_a_report_with_the_failing_threshold_and_the_diff(history):
+    html = (history.root / "reports" / f"run-{history.third}.html").read_text(encoding="utf-8")
+    decision = html.split('<p id="decision">')[1].split("</p>")[0]
+    assert "not blessed" in decision and "below lower_bound 0.999" in decision
+    checks = html.split('<table id="checks">')[1].split("</table>")[0]
+    assert "failed" in checks and "below lower_bound 0.999" in checks
+    assert 'id="status" class="bad">not_blessed</span>' in html
+    diff = html.split('<table id="diff-spec">')[1].split("</table>")[0]
+    assert "evaluation.thresholds.accuracy.lower_bound" in diff
+    assert f"Compared with run {history.second}" in html
