@@ -1,7 +1,7 @@
 # The two commands a newcomer needs:
 #   make demo   set up .venv from the lock and run pipelines/penguin.yaml end to end
 #   make test   set up .venv from the lock and run the whole test suite
-.PHONY: setup demo test test-fast lint bench
+.PHONY: setup demo test test-fast lint bench bazel-test
 
 setup:
 	bash scripts/setup.sh
@@ -18,6 +18,14 @@ test: lint
 
 test-fast: setup
 	.venv/bin/python -m pytest -m "not e2e"
+
+# The fast tests through Bazel's targets (BUILD files), offline: Debian's bazel-bootstrap (Bazel 4) and
+# .venv's Python as the toolchain (WORKSPACE, bazel/). Installs bazel-bootstrap when bazel is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+bazel-test: setup
+	@command -v bazel >/dev/null || { echo "bazel-test: installing Debian's bazel-bootstrap"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bazel-bootstrap >/dev/null; }
+	bazel test //:fast
 
 bench: setup
 	.venv/bin/python bench/e2e_vs_tfx.py
