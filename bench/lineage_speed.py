@@ -11,7 +11,7 @@ imports TensorFlow, TFX or Beam. Targets: under 1 s each, 0.5 s for `runs`.
 
     .venv/bin/python bench/lineage_speed.py [--root DIR] [--repeat N] [--smoke]
 
---smoke re-records 4 runs and times each command once (CI runs it so the
+--smoke (or TFXKIT_BENCH_SMOKE=1) re-records 4 runs and times each command once (CI runs it so the
 benchmark never breaks unnoticed; its figures mean nothing).
 """
 
@@ -122,7 +122,7 @@ def main() -> int:
     parser.add_argument("--root", help="pipeline root to (re)use; default: a temporary folder")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--smoke", action="store_true", default=os.environ.get("TFXKIT_BENCH_SMOKE") == "1")
     args = parser.parse_args()
     if args.smoke:
         args.repeat, args.runs = 1, 5

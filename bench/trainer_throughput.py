@@ -2,7 +2,10 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/trainer_throughput.py [--examples 50000] [--repeats 3] [--keep]
+    .venv/bin/python bench/trainer_throughput.py [--examples 50000] [--repeats 3] [--keep] [--smoke]
+
+--smoke (or TFXKIT_BENCH_SMOKE=1): 512 examples, 1 timed epoch, 1 repetition, so
+CI runs every code path of the benchmark in about a minute; its figures mean nothing.
 
 Setup (not timed):
 
@@ -57,6 +60,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+# KerasTuner picks its Keras once, when first imported, and `tfx.components` imports it (through the Tuner
+# component): select tf_keras for it before any TFX import below, as `tfxkit run` does before building.
+from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner  # noqa: E402
+
+use_tf_keras_in_keras_tuner()
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -251,7 +260,11 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--smoke", action="store_true", default=os.environ.get("TFXKIT_BENCH_SMOKE") == "1",
+                        help="tiny sizes: check that the benchmark runs (figures mean nothing)")
     args = parser.parse_args()
+    if args.smoke:
+        args.examples, args.epochs, args.warmup_epochs, args.repeats = 512, 1, 1, 1
 
     absl_logging.set_verbosity(absl_logging.WARNING)
     tf.get_logger().setLevel("ERROR")
@@ -305,7 +318,8 @@ def main() -> int:
     keras.mixed_precision.set_global_policy("float32")
 
     median = {side: statistics.median(values) for side, values in rates.items()}
-    print("result (medians, training examples per second):")
+    smoke = " -- smoke mode: these figures mean nothing" if args.smoke else ""
+    print(f"result (medians, training examples per second){smoke}:")
     rows = [
         ("tfxkit Trainer: fit_inputs (gzipped TFRecords -> memory) + fit + training_callbacks", "tfxkit"),
         ("plain Keras: fit(numpy arrays in memory, shuffle=True)", "numpy"),
