@@ -58,3 +58,33 @@ def test_the_marker_image_is_beams_own_default():
     from apache_beam.transforms.environments import DockerEnvironment
 
     assert SDK_IMAGE == DockerEnvironment.default_docker_image()
+
+
+@pytest.mark.parametrize("runner", ["PortableRunner", "FlinkRunner", "SparkRunner"])
+def test_portable_jobs_may_run_longer_than_beams_60_s_stream_deadline(runner):
+    from tfxkit.runners.beam_options import _parse, job_timeout
+
+    assert job_timeout(_parse([f"--runner={runner}", "--job_endpoint=embed"])) == ["--job_server_timeout=86400"]
+    assert job_timeout(_parse([f"--runner={runner}", "--job_server_timeout=5"])) == []
+    assert job_timeout(_parse(["--direct_num_workers=2"])) == []
+
+
+def test_a_job_endpoint_that_does_not_answer_fails_fast():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]  # bound, not listening: refused
+        with pytest.raises(ConnectionError, match=rf"the Beam job endpoint localhost:{port} \(--job_endpoint\)"):
+            run_beam_args("beam", [], ["--runner=PortableRunner", f"--job_endpoint=localhost:{port}"])
+
+
+def test_a_listening_job_endpoint_passes():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        s.listen()
+        args = run_beam_args("beam", [], ["--runner=PortableRunner", f"--job_endpoint=localhost:{s.getsockname()[1]}",
+                                          "--environment_type=EXTERNAL", "--environment_config=localhost:1"])
+    assert args[-2:] == SKIP + ["--job_server_timeout=86400"]

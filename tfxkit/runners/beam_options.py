@@ -26,6 +26,7 @@ from __future__ import annotations
 # Beam workers that run in this process's environment (they never read a container image).
 _LOCAL_ENVIRONMENTS = {"EXTERNAL", "LOOPBACK", "PROCESS", "BEAM_PYTHON", "EMBEDDED"}
 _LOCAL_RUNNERS = {None, "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner"}
+_PORTABLE_RUNNERS = {"PortableRunner", "FlinkRunner", "SparkRunner", "PrismRunner"}
 _DEPENDENCY_OPTIONS = ("extra_package", "extra_packages", "setup_file", "requirements_file",
                        "worker_harness_container_image", "sdk_container_image")
 # apache_beam.transforms.environments.DockerEnvironment.default_docker_image() for the locked Beam 2.61 on
@@ -46,28 +47,70 @@ def default_beam_args(runner: str) -> list[str]:
 
 
 def run_beam_args(runner: str, spec_args: list[str], cli_args: list[str]) -> list[str]:
-    """The full list, in the order Beam reads it (the last of a repeated option wins)."""
+    """The full list, in the order Beam reads it (the last of a repeated option wins).
+
+    Raises ConnectionError when a portable job endpoint does not answer: Beam
+    would otherwise wait `job_server_timeout` for it, which is a day here.
+    """
     args = default_beam_args(runner) + list(spec_args) + list(cli_args)
-    return args + skip_tfx_sdist(args)
+    options = _parse(args)
+    check_job_endpoint(options)
+    return args + skip_tfx_sdist(args) + job_timeout(options)
+
+
+def _parse(args: list[str]) -> dict[str, str]:
+    """Options as Beam reads them (each `--name[=value]`, the last wins), without importing Beam."""
+    options: dict[str, str] = {}
+    for arg in args:
+        name, _, value = arg[2:].partition("=")
+        options[name.replace("-", "_")] = value
+    return options
+
+
+def _runner(options: dict[str, str]) -> str | None:
+    runner = options.get("runner")
+    return runner.rsplit(".", 1)[-1] if runner else None
+
+
+def job_timeout(options: dict[str, str]) -> list[str]:
+    """A day for `--job_server_timeout` on portable runners, unless the user set it.
+
+    Beam 2.61's PortableRunner opens the job's state and message streams with
+    that timeout as their gRPC deadline (portable_runner.py, JobServiceHandle.run),
+    so with Beam's default of 60 s every job that runs longer than a minute
+    fails with DEADLINE_EXCEEDED, whatever the engine.
+    """
+    if _runner(options) in _PORTABLE_RUNNERS and "job_server_timeout" not in options:
+        return ["--job_server_timeout=86400"]
+    return []
+
+
+def check_job_endpoint(options: dict[str, str], seconds: float = 10.0) -> None:
+    """Raise ConnectionError unless the portable runner's job endpoint accepts a connection."""
+    endpoint = options.get("job_endpoint")
+    if _runner(options) != "PortableRunner" or not endpoint or endpoint == "embed":
+        return
+    import socket
+
+    host, _, port = endpoint.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]") or "localhost", int(port)), timeout=seconds):
+            return
+    except (OSError, ValueError) as exc:
+        raise ConnectionError(f"the Beam job endpoint {endpoint} (--job_endpoint) does not answer: {exc}") from None
 
 
 def skip_tfx_sdist(args: list[str]) -> list[str]:
     """The option that spares TFX's per-component sdist when every worker runs here; [] otherwise.
 
-    Reads the options as Beam would (each `--name[=value]`, the last wins)
-    without importing Beam: an up-to-date run must stay light.
+    Reads the options without importing Beam: an up-to-date run must stay light.
     """
     if not args:
         return []  # TFX builds no sdist for empty args
-    options: dict[str, str] = {}
-    for arg in args:
-        name, _, value = arg[2:].partition("=")
-        options[name] = value
+    options = _parse(args)
     if any(options.get(name) for name in _DEPENDENCY_OPTIONS):
         return []  # the user says how workers get their code: TFX adds nothing either
-    runner = options.get("runner")
-    if runner is not None:
-        runner = runner.rsplit(".", 1)[-1]
+    runner = _runner(options)
     local = runner in _LOCAL_RUNNERS or (
         runner in ("PortableRunner", "PrismRunner")
         and options.get("environment_type", "").upper() in _LOCAL_ENVIRONMENTS)
