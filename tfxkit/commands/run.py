@@ -6,7 +6,8 @@ import argparse
 import os
 import sys
 
-from tfxkit.commands.common import EXIT_NOT_BLESSED, EXIT_OK, EXIT_RUN_FAILED, CommandError, add_overrides, load
+from tfxkit.commands.common import (EXIT_INTERRUPTED, EXIT_NOT_BLESSED, EXIT_OK, EXIT_RUN_FAILED, CommandError,
+                                    add_overrides, load)
 from tfxkit.config.beam_args import beam_arg_problem
 from tfxkit.config.metadata_url import parse_metadata_url
 
