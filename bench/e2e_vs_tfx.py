@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/e2e_vs_tfx.py [--skip-reference] [--keep] [--workdir DIR]
+    .venv/bin/python bench/e2e_vs_tfx.py [--skip-reference] [--keep] [--workdir DIR] [--smoke]
 
 It measures, each as the wall time of a fresh subprocess (imports included):
 
@@ -20,6 +20,11 @@ same model (two Dense(8) layers, Adam 0.01, batch 20), about the same amount
 of training (the reference's 100 steps x 20 examples, turned into epochs for
 tfxkit), an inferred schema, and the same accuracy gate (>= 0.6, change vs the
 baseline >= -1e-10).
+
+--smoke (or TFXKIT_BENCH_SMOKE=1) checks that the benchmark still runs, for CI:
+the reference with in-process Beam (no worker processes), tfxkit with 1 epoch,
+both gates at accuracy >= 0, no --force run, validate once; its figures mean
+nothing.
 
 Everything is written under a temporary work folder (removed at the end
 unless --keep or --workdir is given, or a step failed); each subprocess's output goes
@@ -89,7 +94,7 @@ REFERENCE_DRIVER = textwrap.dedent(
         examplegen_input_config=None,
         examplegen_range_config_date=None,
         resolver_range_config=None,
-        beam_pipeline_args=["--direct_running_mode=multi_processing", "--direct_num_workers=0"],
+        beam_pipeline_args=%(beam_args)r,
         enable_transform_input_cache=False,
     )
     started = time.monotonic()
@@ -112,7 +117,8 @@ REFERENCE_DRIVER = textwrap.dedent(
     pushed = os.path.isdir(serving) and bool(os.listdir(serving))
     print(f"reference: blessed={blessed} pushed={pushed}")
     """
-) % {"threshold": ACCURACY_THRESHOLD}
+)
+REFERENCE_BEAM_ARGS = ["--direct_running_mode=multi_processing", "--direct_num_workers=0"]  # the example's own
 
 
 @dataclass
@@ -210,7 +216,12 @@ def _palmerpenguins_csv() -> Path:
     return Path(list(found.submodule_search_locations)[0]) / "data" / "penguins.csv"
 
 
-def write_spec(path: Path, csv_path: Path, root: Path, epochs: int) -> None:
+def reference_driver(threshold: float, beam_args: list[str]) -> str:
+    """The driver script, with the accuracy gate and Beam args it runs the reference under."""
+    return REFERENCE_DRIVER % {"threshold": threshold, "beam_args": beam_args}
+
+
+def write_spec(path: Path, csv_path: Path, root: Path, epochs: int, threshold: float = ACCURACY_THRESHOLD) -> None:
     features = "\n".join(f"    {name}: zscore" for name in NUMERIC.values())
     path.write_text(
         textwrap.dedent(
@@ -253,7 +264,7 @@ def write_spec(path: Path, csv_path: Path, root: Path, epochs: int) -> None:
             push:
               destination: {serving}
             """
-        ).format(root=root, csv=csv_path, features=features, epochs=epochs, threshold=ACCURACY_THRESHOLD,
+        ).format(root=root, csv=csv_path, features=features, epochs=epochs, threshold=threshold,
                  serving=root.parent / "serving"),
         encoding="utf-8",
     )
@@ -277,7 +288,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--workdir", help="work folder (created; kept afterwards); default: a new temp folder")
     parser.add_argument("--timeout", type=float, default=1200, help="seconds allowed per pipeline run")
+    parser.add_argument("--smoke", action="store_true", default=os.environ.get("TFXKIT_BENCH_SMOKE") == "1",
+                        help="check that the benchmark runs: cheapest settings, figures mean nothing")
     args = parser.parse_args()
+    threshold = 0.0 if args.smoke else ACCURACY_THRESHOLD
+    validate_repeats = 1 if args.smoke else VALIDATE_REPEATS
 
     if args.workdir:
         work = Path(args.workdir).resolve()
@@ -298,14 +313,14 @@ def main() -> int:
     rows = build_data(work / "data")
     csv_path = work / "data" / "labelled" / "penguins_processed.csv"
     train_rows = round(rows * 2 / 3)
-    epochs = max(1, round(REFERENCE_EXAMPLES_TRAINED / train_rows))
+    epochs = 1 if args.smoke else max(1, round(REFERENCE_EXAMPLES_TRAINED / train_rows))
     print(f"bench: data {csv_path}: {rows} rows (~{train_rows} train); tfxkit epochs = "
           f"round({REFERENCE_EXAMPLES_TRAINED} / {train_rows}) = {epochs}")
 
     spec = work / "tfxkit" / "penguin_bench.yaml"
     tfx_root = work / "tfxkit" / "root"
     spec.parent.mkdir(parents=True)
-    write_spec(spec, csv_path, tfx_root, epochs)
+    write_spec(spec, csv_path, tfx_root, epochs, threshold)
 
     tfxkit = [PYTHON, "-m", "tfxkit"]
     check = timed_run("validate (check)", [*tfxkit, "validate", str(spec)], logs / "validate-check.log", work, env, 120)
@@ -321,7 +336,7 @@ def main() -> int:
         ref_dir = work / "reference"
         ref_dir.mkdir()
         driver = ref_dir / "driver.py"
-        driver.write_text(REFERENCE_DRIVER, encoding="utf-8")
+        driver.write_text(reference_driver(threshold, [] if args.smoke else REFERENCE_BEAM_ARGS), encoding="utf-8")
         print("\n[1/4] reference TFX penguin example (LocalDagRunner), fresh root ...", flush=True)
         results["reference"] = timed_run(
             "reference", [PYTHON, str(driver), str(ref_dir), str(reference_module_file()), str(work / "data")],
@@ -337,17 +352,18 @@ def main() -> int:
         print("\n[3/4] tfxkit run again, nothing changed (cached) ...", flush=True)
         results["cached"] = timed_run("tfxkit cached", run_cmd, logs / "tfxkit-cached.log", work, env, args.timeout)
         report_step(results["cached"])
-        print("\n[3b/4] tfxkit run --force: TFX launched, every component from TFX's cache ...", flush=True)
-        results["forced"] = timed_run("tfxkit forced", [*run_cmd, "--force"], logs / "tfxkit-forced.log", work, env,
-                                      args.timeout)
-        report_step(results["forced"])
+        if not args.smoke:
+            print("\n[3b/4] tfxkit run --force: TFX launched, every component from TFX's cache ...", flush=True)
+            results["forced"] = timed_run("tfxkit forced", [*run_cmd, "--force"], logs / "tfxkit-forced.log", work,
+                                          env, args.timeout)
+            report_step(results["forced"])
     else:
         print("\n[3/4] tfxkit cached run skipped: the first run failed", flush=True)
 
-    print(f"\n[4/4] tfxkit validate x{VALIDATE_REPEATS} ...", flush=True)
+    print(f"\n[4/4] tfxkit validate x{validate_repeats} ...", flush=True)
     validate_times = []
     validate_ok = True
-    for i in range(VALIDATE_REPEATS):
+    for i in range(validate_repeats):
         r = timed_run("validate", [*tfxkit, "validate", str(spec)], logs / f"validate-{i + 1}.log", work, env, 120)
         if not r.ok:
             report_step(r)
@@ -399,6 +415,8 @@ def main() -> int:
         lines.append(f"{'tfxkit validate':<40} {'median':<11}        —   FAILED")
 
     print("\n" + "=" * 100)
+    if args.smoke:
+        print("smoke mode: the benchmark ran; these figures mean nothing")
     print(f"penguins: {rows} rows, split train:eval 2:1, tfxkit epochs {epochs} "
           f"(reference: 100 steps x batch 20); {os.cpu_count()} CPUs")
     print("\n".join(lines))
