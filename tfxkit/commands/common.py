@@ -47,8 +47,15 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def load(path: str, args: argparse.Namespace) -> "LoadedSpec":
-    """Load and check a spec; on problems print them (one line each) and exit 2."""
+def data_only(errors: list) -> bool:
+    """Every problem is the data file's (unreadable, empty, another delimiter, a column it lacks), none the
+    YAML's own: for `tfxkit run` that is a run that failed on its data (exit 1), not a bad spec."""
+    return all(e.path == "data.path" or " in the data (expected one of" in e.message for e in errors)
+
+
+def load(path: str, args: argparse.Namespace, data_exit: int = EXIT_SPEC) -> "LoadedSpec":
+    """Load and check a spec; on problems print them (one line each) and exit 2 (`data_exit` when only
+    the data file is at fault)."""
     from tfxkit.config.errors import SpecErrors
     from tfxkit.config.load import load_spec
 
@@ -59,5 +66,8 @@ def load(path: str, args: argparse.Namespace) -> "LoadedSpec":
     except SpecErrors as errors:
         print(errors.render(show_source=sys.stderr.isatty()), file=sys.stderr)
         count = len(errors.errors)
+        if data_only(errors.errors) and data_exit != EXIT_SPEC:
+            print("tfxkit: the data does not fit the spec; nothing ran and nothing was pushed", file=sys.stderr)
+            raise SystemExit(data_exit) from None
         print(f"tfxkit: {count} problem{'s' if count != 1 else ''} in {path}", file=sys.stderr)
         raise SystemExit(EXIT_SPEC) from None

@@ -16,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     for arg in args.beam_arg:  # checked before the spec, TensorFlow or Beam load: a typo costs nothing
         if problem := beam_arg_problem(arg):
             raise CommandError(f"--beam-arg: {problem}")
-    loaded = load(args.file, args)
+    loaded = load(args.file, args, data_exit=EXIT_RUN_FAILED)  # bad data: the run failed, the spec is fine
     from tfxkit.runners.execute import run_spec
 
     try:

@@ -48,6 +48,9 @@ def look_at_csv(path: str, delimiter: str = ",") -> CsvLook:
         return CsvLook(None, f"the header of {shown} is not UTF-8: byte 0x{header_bytes[exc.start]:02x} at column "
                        f"{len(header_bytes[:exc.start].decode('utf-8', 'replace')) + 1} (expected a UTF-8 CSV file)")
     complete = len(sample) < SAMPLE_BYTES or os.path.getsize(path) <= SAMPLE_BYTES
+    bad = _not_utf8(sample if complete else sample[: sample.rfind(b"\n") + 1], header_bytes, delimiter)
+    if bad:
+        return CsvLook(None, f"{shown} is not UTF-8: {bad} (expected a UTF-8 CSV file)")
     text = sample.decode("utf-8", errors="replace")
     if not complete:  # the last line may be cut; leave it out
         text = text[: text.rfind("\n") + 1] or text
@@ -66,6 +69,20 @@ def look_at_csv(path: str, delimiter: str = ",") -> CsvLook:
     if len(lines) == 1:
         return CsvLook(None, f"{shown} has a header but no data rows (expected at least one example)")
     return CsvLook(header)
+
+
+def _not_utf8(data: bytes, header_bytes: bytes, delimiter: str) -> Optional[str]:
+    """Where the first byte that is not UTF-8 is: 'byte 0xe9 on line 12 in column 'island'', or None."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data[:exc.start].count(b"\n") + 1
+        cells_before = data[line_start:exc.start].count(delimiter.encode())
+        names = next(csv.reader([header_bytes.decode("utf-8")], delimiter=delimiter), [])
+        column = f" in column '{names[cells_before]}'" if cells_before < len(names) else ""
+        return f"byte 0x{data[exc.start]:02x} on line {line}{column}"
 
 
 def _other_delimiter(lines: list[str], delimiter: str) -> Optional[str]:

@@ -5,18 +5,21 @@ pipeline whose data breaks its schema must not train on it. The gate reads
 the anomalies of every split and fails with a readable list, so Transform,
 Trainer and Pusher never run on bad data. It also reads StatisticsGen's
 statistics: a split with zero examples (a header-only file) breaks no schema
-rule, yet no model can train on it, so it stops the run too.
+rule, yet no model can train on it, so it stops the run too; and, once a model
+is served, it compares them with the served model's data (drift.py).
 """
 
 
+import json
 import os
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2
-from tfx.dsl.component.experimental.annotations import InputArtifact
+from tfx.dsl.component.experimental.annotations import InputArtifact, Parameter
 from tfx.dsl.component.experimental.decorators import component
 from tfx.types import artifact_utils
 from tfx.types.standard_artifacts import ExampleAnomalies, ExampleStatistics
 
+from tfxkit.dag.drift import drift_problems, format_drift, load_statistics
 from tfxkit.dag.empty_splits import empty_split_message, read_split_counts
 
 ANOMALIES_FILE = "SchemaDiff.pb"
@@ -60,13 +63,41 @@ def split_counts(statistics: ExampleStatistics) -> dict[str, int]:
     return read_split_counts({s: artifact_utils.get_split_uri([statistics], s) for s in splits})
 
 
+def drift_found(statistics: ExampleStatistics, drift: dict) -> dict[str, list[str]]:
+    """Per split present in both, the drift problems against the baseline statistics (see drift.py)."""
+    found = {}
+    for split in artifact_utils.decode_split_names(statistics.split_names):
+        if split not in drift["baseline_splits"]:
+            continue
+        current = load_statistics(artifact_utils.get_split_uri([statistics], split))
+        baseline = load_statistics(os.path.join(drift["baseline_uri"], f"Split-{split}"))
+        if current is not None and baseline is not None:
+            problems = drift_problems(current, baseline, drift)
+            if problems:
+                found[split] = problems
+    return found
+
+
 @component
 def AnomaliesGate(anomalies: InputArtifact[ExampleAnomalies],  # noqa: N802 (TFX component name)
-                  statistics: InputArtifact[ExampleStatistics]) -> None:
-    """Fail the run if a split has no examples or any split has anomalies."""
+                  statistics: InputArtifact[ExampleStatistics],
+                  drift: Parameter[str] = "") -> None:
+    """Fail the run if a split has no examples, any split has anomalies, or the data drifted.
+
+    `drift` is JSON: the served model's statistics (uri, splits, run) and the
+    thresholds of `validation.drift`; empty when drift is not checked.
+    """
     empty = empty_split_message(split_counts(statistics))
     if empty:  # the anomalies of an empty split (if any) are noise beside this
         raise DataAnomaliesError(empty)
+    messages = []
     found = read_anomalies(anomalies)
     if found:
-        raise DataAnomaliesError(format_anomalies(found))
+        messages.append(format_anomalies(found))
+    if drift:
+        config = json.loads(drift)
+        drifted = drift_found(statistics, config)
+        if drifted:
+            messages.append(format_drift(drifted, config["baseline_run"]))
+    if messages:
+        raise DataAnomaliesError("\n".join(messages))

@@ -140,9 +140,26 @@ def eval_config(loaded: LoadedSpec) -> tfma.EvalConfig:
     )
 
 
+def drift_parameter(loaded: LoadedSpec, baseline: DriftBaseline | None) -> str:
+    """The gate's `drift` parameter: the served model's statistics and the thresholds, as JSON ('' = no check).
+
+    A new baseline (another model served) changes the parameter, so TFX's cache
+    re-runs the gate; the same baseline and data keep it cached.
+    """
+    drift = loaded.spec.validation.drift
+    if baseline is None or drift.enabled is False:
+        return ""
+    return json.dumps({"baseline_uri": baseline.uri, "baseline_splits": baseline.splits,
+                       "baseline_run": baseline.run_id, **drift.model_dump(exclude={"enabled"})}, sort_keys=True)
+
+
 def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
-                   cluster: ClusterTarget | None = None) -> tfx_pipeline.Pipeline:
+                   cluster: ClusterTarget | None = None,
+                   drift_baseline: DriftBaseline | None = None) -> tfx_pipeline.Pipeline:
     """The TFX pipeline for a loaded spec, wired as `plan_nodes` says.
+
+    `drift_baseline` is the statistics of the served model's data (the runner
+    looks it up in MLMD); Kubeflow runs have no local store and no drift check.
 
     `beam_args` is the whole list the Beam-based components get (the runner's
     defaults, the spec's `pipeline.beam_args`, then the command line's, so that
@@ -198,7 +215,8 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
                           disable_statistics=True, **code)
     built[transform.id] = transform
     if spec.validation.gate:
-        gate = AnomaliesGate(anomalies=validator.outputs["anomalies"], statistics=stats.outputs["statistics"])
+        gate = AnomaliesGate(anomalies=validator.outputs["anomalies"], statistics=stats.outputs["statistics"],
+                             drift=drift_parameter(loaded, None if cluster else drift_baseline))
         built[gate.id] = gate
         transform.add_upstream_node(gate)
 

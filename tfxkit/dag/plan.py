@@ -111,8 +111,13 @@ def _standard_nodes(loaded: LoadedSpec) -> list[Node]:
     )
     gate_after: tuple[str, ...] = ()
     if spec.validation.gate:
+        drift = spec.validation.drift
         nodes.append(Node(GATE_ID, "AnomaliesGate (tfxkit)", {"anomalies": "ExampleValidator.anomalies",
                                                                "statistics": "StatisticsGen.statistics"},
+                          params={"drift": "off" if drift.enabled is False else (
+                              f"against the served model's data once one is served (Jensen-Shannon > "
+                              f"{drift.jensen_shannon:g}, L-infinity > {drift.l_infinity:g}, missing share "
+                              f"+{drift.missing_increase:g})")},
                           cached=cache))
         gate_after = (GATE_ID,)
     transform_params = (
@@ -349,6 +354,15 @@ def _cycles(reads: dict[str, set[str]], pusher_reads: set[str], index: dict[str,
         if state.get(name) is None:
             visit(name, [name])
     return found
+
+
+@dataclass(frozen=True)
+class DriftBaseline:
+    """The statistics a run's data is compared with for drift: those of the served model's data."""
+
+    uri: str
+    splits: list[str]
+    run_id: str  # the run that pushed the served model
 
 
 @dataclass(frozen=True)

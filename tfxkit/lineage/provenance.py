@@ -42,6 +42,26 @@ def served_push(store: Store, pipeline: str) -> Artifact | None:
     return found[-1] if found else None
 
 
+def served_statistics(store: Store, pipeline: str) -> tuple[Artifact, str] | None:
+    """StatisticsGen's statistics of the data the served model was trained on, and the run that pushed it.
+
+    The baseline a new run's data is compared with for drift: the served
+    model's Trainer read Transform's output, whose raw examples StatisticsGen
+    described. None when no model has been served (or its lineage is gone).
+    """
+    push = served_push(store, pipeline)
+    if push is None:
+        return None
+    graph = Graph(store, pipeline)
+    pusher = graph.producer(push.id)
+    trainer = graph.producer(graph.inputs(pusher, "model").id) if graph.inputs(pusher, "model") else None
+    transform_graph = graph.inputs(trainer, "transform_graph")
+    transform = graph.producer(transform_graph.id) if transform_graph else None
+    statistics = _first_output(graph, graph.inputs(transform, "examples") if transform else None,
+                               "StatisticsGen", "statistics")
+    return (statistics, graph.run_of(pusher) or "?") if statistics is not None else None
+
+
 def push_destination(push: Artifact) -> str:
     return str(push.properties.get("pushed_destination") or push.uri)
 

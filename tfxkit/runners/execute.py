@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import json
 import logging
 import os
 import secrets
@@ -20,7 +21,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from tfxkit.dag.plan import GATE_ID, plan_nodes
+from tfxkit.dag.plan import GATE_ID, DriftBaseline, plan_nodes
+from tfxkit.lineage.provenance import served_statistics
 from tfxkit.metadata.connection import spec_connection_config
 from tfxkit.metadata.runs import NodeRun, node_runs
 from tfxkit.metadata.store import Store
@@ -195,7 +197,7 @@ def run_spec(
     from tfxkit.dag.build import build_pipeline
 
     with _logging_to(log_file, progress, verbose, [_metadata_password(loaded)]):
-        tfx_pipeline = build_pipeline(loaded, beam_args=all_beam_args)
+        tfx_pipeline = build_pipeline(loaded, beam_args=all_beam_args, drift_baseline=drift_baseline(loaded, config))
         error, exc_type = None, None
         interrupted = False
         try:
@@ -252,6 +254,18 @@ def _write_report(store: Store, pipeline: str, run_id: str, root: str) -> str | 
         print(f"tfxkit: warning: no run report ({type(exc).__name__}: {reason}); the run is unaffected",
               file=sys.stderr, flush=True)
         return None
+
+
+def drift_baseline(loaded: LoadedSpec, config) -> DriftBaseline | None:
+    """The statistics of the served model's data, when the gate is to compare this run's data with them."""
+    spec = loaded.spec
+    if not spec.validation.gate or spec.validation.drift.enabled is False:
+        return None
+    found = served_statistics(Store(config), spec.pipeline.name)
+    if found is None:
+        return None
+    statistics, run_id = found
+    return DriftBaseline(statistics.uri, json.loads(str(statistics.properties.get("split_names") or "[]")), run_id)
 
 
 def new_run_id() -> str:

@@ -1,0 +1,118 @@
+"""Data drift: a run's statistics against those of the data behind the served model.
+
+A unit change (grams to milligrams) or a column that suddenly goes mostly
+missing breaks no schema rule, and when the eval split drifts with the train
+split the new model is even blessed. The gate compares each split's statistics
+with the served model's: TFDV's drift comparators (approximate Jensen-Shannon
+divergence for numeric columns, L-infinity distance for categorical ones), plus
+the rise of each column's missing share, which neither comparator sees. Each
+problem is one line naming the split, the column, the statistic and both values.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
+
+from tfxkit.dag.empty_splits import STATISTICS_FILE
+
+JSD, LINF = "Jensen-Shannon divergence", "L-infinity distance"
+
+
+def load_statistics(split_uri: str) -> statistics_pb2.DatasetFeatureStatisticsList | None:
+    """One split's `FeatureStats.pb`, or None when the split has none."""
+    path = os.path.join(split_uri, STATISTICS_FILE)
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as fh:
+        return statistics_pb2.DatasetFeatureStatisticsList.FromString(fh.read())
+
+
+def _features(stats: statistics_pb2.DatasetFeatureStatisticsList) -> dict[str, Any]:
+    if not stats.datasets:
+        return {}
+    return {".".join(f.path.step) or f.name: f for f in stats.datasets[0].features}
+
+
+def _common(feature) -> statistics_pb2.CommonStatistics:
+    return feature.num_stats.common_stats if feature.HasField("num_stats") else feature.string_stats.common_stats
+
+
+def missing_share(feature, num_examples: int) -> float:
+    """Share of examples without a value for the column (a column absent from the statistics: all of them)."""
+    if feature is None:
+        return 1.0
+    common = _common(feature)
+    total = common.num_missing + common.num_non_missing or num_examples
+    return common.num_missing / total if total else 0.0
+
+
+def _shares(feature) -> dict[str, float]:
+    buckets = feature.string_stats.rank_histogram.buckets or feature.string_stats.top_values
+    counted = {(getattr(b, "label", "") or getattr(b, "value", "")): (getattr(b, "sample_count", 0)
+                                                                         or getattr(b, "frequency", 0))
+               for b in buckets}
+    total = sum(counted.values())
+    return {k: v / total for k, v in counted.items()} if total else {}
+
+
+def _values(feature_now, feature_before, kind: str) -> str:
+    """Both sides of the change in words: means for numbers, the most-changed value's share for categories."""
+    if kind == JSD and feature_now.HasField("num_stats") and feature_before.HasField("num_stats"):
+        return f"mean {feature_before.num_stats.mean:.6g} -> {feature_now.num_stats.mean:.6g}"
+    now, before = _shares(feature_now), _shares(feature_before)
+    if not now and not before:
+        return ""
+    value = max(set(now) | set(before), key=lambda v: abs(now.get(v, 0.0) - before.get(v, 0.0)))
+    return f"share of '{value}' {before.get(value, 0.0):.1%} -> {now.get(value, 0.0):.1%}"
+
+
+def drift_problems(current: statistics_pb2.DatasetFeatureStatisticsList,
+                   baseline: statistics_pb2.DatasetFeatureStatisticsList, config: dict[str, Any]) -> list[str]:
+    """One line per drifted column: 'column: statistic value > threshold (before -> after)'."""
+    import tensorflow_data_validation as tfdv
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    ignored = set(config.get("ignore", []))
+    now, before = _features(current), _features(baseline)
+    schema = tfdv.infer_schema(baseline)
+    for feature in schema.feature:
+        if feature.type == schema_pb2.BYTES:
+            feature.drift_comparator.infinity_norm.threshold = config["l_infinity"]
+        else:
+            feature.drift_comparator.jensen_shannon_divergence.threshold = config["jensen_shannon"]
+    anomalies = tfdv.validate_statistics(current, schema, previous_statistics=baseline)
+
+    problems = []
+    for info in anomalies.drift_skew_info:
+        name = ".".join(info.path.step)
+        if name in ignored or name not in now or name not in before:
+            continue
+        for m in info.drift_measurements:
+            if m.value > m.threshold:
+                kind = LINF if m.type == anomalies_pb2.DriftSkewInfo.Measurement.L_INFTY else JSD
+                detail = _values(now[name], before[name], kind)
+                problems.append(f"{name}: {kind} {m.value:.4g} > {m.threshold:g}" + (f" ({detail})" if detail else ""))
+
+    rows_now = current.datasets[0].num_examples if current.datasets else 0
+    rows_before = baseline.datasets[0].num_examples if baseline.datasets else 0
+    for name in sorted(set(before) - ignored):
+        share_now, share_before = missing_share(now.get(name), rows_now), missing_share(before[name], rows_before)
+        if share_now - share_before > config["missing_increase"]:
+            problems.append(f"{name}: missing share {share_before:.1%} -> {share_now:.1%} "
+                            f"(a rise of more than {config['missing_increase']:.0%} points)")
+    return sorted(problems)
+
+
+def format_drift(found: dict[str, list[str]], baseline_run: str) -> str:
+    """A message for people: what drifted per split, and how to accept an expected change."""
+    count = len({line.split(":")[0] for lines in found.values() for line in lines})
+    lines = [f"data drift: {count} column{'s' if count != 1 else ''} changed against the data of the served "
+             f"model (pushed by run {baseline_run})"]
+    for split, items in found.items():
+        lines += [f"  [{split}] {item}" for item in items]
+    lines.append("  if the change is expected, re-run with --set validation.drift.enabled=false (or raise the "
+                 "thresholds under validation.drift, or list the column in validation.drift.ignore)")
+    return "\n".join(lines)
