@@ -21,9 +21,9 @@ class CliResult:
     stderr: str
 
 
-def run_cli(*args: str, timeout: int = 900) -> CliResult:
-    """`python -m tfxkit ARGS` from the repository root, as a user would run it."""
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
+def run_cli(*args: str, timeout: int = 900, env: dict[str, str] | None = None) -> CliResult:
+    """`python -m tfxkit ARGS` from the repository root, as a user would run it (in `env`, if given)."""
+    env = dict(env or os.environ, PYTHONWARNINGS="ignore")
     proc = subprocess.run(
         [sys.executable, "-m", "tfxkit", *args],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout, env=env,

@@ -6,10 +6,14 @@ Parsed here, in pure Python, so a malformed URL is a spec error found by
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 SCHEMES = ("sqlite", "mysql", "postgresql")
+# The password of a server URL written without one (mysql://user@host/db): keeps it out of spec files,
+# shell history and `--set` arguments.
+PASSWORD_ENV = "TFXKIT_METADATA_PASSWORD"
 _DEFAULT_PORTS = {"mysql": 3306, "postgresql": 5432}
 
 
@@ -34,7 +38,11 @@ class MetadataUrl:
 
 
 def parse_metadata_url(url: str) -> MetadataUrl:
-    """Parse a metadata URL; raise ValueError saying what is expected."""
+    """Parse a metadata URL; raise ValueError saying what is expected.
+
+    A server URL without a password takes it from the environment variable
+    TFXKIT_METADATA_PASSWORD, when set.
+    """
     parts = urlsplit(url)
     scheme = parts.scheme.split("+")[0]
     if scheme not in SCHEMES:
@@ -58,6 +66,6 @@ def parse_metadata_url(url: str) -> MetadataUrl:
         host=parts.hostname,
         port=port,
         user=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
+        password=unquote(parts.password or "") or os.environ.get(PASSWORD_ENV, ""),
         database=database,
     )

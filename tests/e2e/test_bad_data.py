@@ -1,0 +1,197 @@
+"""Bad data, class by class: each stops before the Trainer with one message naming the column and what is
+wrong with it, exit 1, nothing pushed, and the model being served untouched.
+
+All cases run against one copy of the shared penguin run's root, which serves a model: the drift cases
+compare with that model's data. Classes the spec check sees in the file itself (columns, emptiness,
+delimiter, encoding) stop before TFX starts; the others stop at the data gate after StatisticsGen.
+Several files per class are checked at the gate's level (TFDV on the real files) in
+test_several_files_per_class_at_the_gate; each class also runs once end to end.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from tests.conftest import REPO_ROOT, run_cli
+
+pytestmark = pytest.mark.e2e
+
+SPEC = "pipelines/penguin.yaml"
+PENGUINS = REPO_ROOT / "data/penguins/penguins.csv"
+SCHEMA = REPO_ROOT / "schemas/penguin.pbtxt"
+
+
+def _rows() -> list[dict[str, str]]:
+    with open(PENGUINS, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _write(path: Path, rows: list[dict[str, str]], delimiter: str = ",", drop: tuple[str, ...] = (),
+           rename: dict[str, str] | None = None) -> Path:
+    names = [(rename or {}).get(c, c) for c in rows[0] if c not in drop]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([v for c, v in row.items() if c not in drop])
+    path.write_text(out.getvalue())
+    return path
+
+
+def _changed(column: str, change: Callable[[str, random.Random], str], share: float = 1.0, seed: int = 0):
+    """Rows with `change` applied to `column` in about `share` of them (deterministically)."""
+    rng = random.Random(seed)
+    rows = _rows()
+    for row in rows:
+        if rng.random() < share:
+            row[column] = change(row[column], rng)
+    return rows
+
+
+def _scaled(value: str, _rng) -> str:
+    return str(float(value) * 1000) if value else value
+
+
+# Each file maker takes a folder and returns the file; `words` must all be in the message.
+SPEC_TIME = {
+    "renamed column": [
+        (lambda d: _write(d / "a.csv", _rows(), rename={"body_mass_g": "mass"}), ["body_mass_g", "no column"]),
+        (lambda d: _write(d / "b.csv", _rows(), rename={"island": "location"}), ["island", "no column"]),
+    ],
+    "missing column": [
+        (lambda d: _write(d / "a.csv", _rows(), drop=("sex",)), ["sex", "no column"]),
+        (lambda d: _write(d / "b.csv", _rows(), drop=("species",)), ["species", "no column"]),
+    ],
+    "empty or header-only": [
+        (lambda d: _write_bytes(d / "a.csv", b""), ["is empty"]),
+        (lambda d: _write_bytes(d / "b.csv", PENGUINS.read_bytes().split(b"\n")[0] + b"\n"), ["no data rows"]),
+        (lambda d: _write_bytes(d / "c.csv", b"\n\n  \n"), ["only blank lines"]),
+    ],
+    "other delimiter": [
+        (lambda d: _write(d / "a.csv", _rows(), delimiter=";"), ["';'", "delimiter"]),
+        (lambda d: _write(d / "b.csv", _rows(), delimiter="\t"), ["a tab", "delimiter"]),
+    ],
+    "non-UTF-8 bytes": [
+        (lambda d: _write_bytes(d / "a.csv", PENGUINS.read_bytes().replace(b"Torgersen", b"Torg\xe9rsen", 3)),
+         ["not UTF-8", "0xe9", "column 'island'"]),
+        (lambda d: _write_bytes(d / "b.csv", PENGUINS.read_bytes().replace(b"FEMALE", b"F\xc9MALE", 1)),
+         ["not UTF-8", "0xc9", "column 'sex'"]),
+    ],
+}
+
+GATE_TIME = {
+    "wrong types": [
+        (lambda d: _write(d / "a.csv", _changed("body_mass_g", lambda v, r: "heavy", 0.1)), ["body_mass_g"]),
+        (lambda d: _write(d / "b.csv", _changed("bill_length_mm", lambda v, r: "n/a", 0.3, 1)), ["bill_length_mm"]),
+    ],
+    "unseen categories": [
+        (lambda d: _write(d / "a.csv", _changed("island", lambda v, r: "Atlantis", 0.1)), ["island", "Atlantis"]),
+        (lambda d: _write(d / "b.csv", _changed("sex", lambda v, r: "X", 0.2, 2)), ["sex", "X"]),
+    ],
+    "unseen label classes": [
+        (lambda d: _write(d / "a.csv", _changed("species", lambda v, r: "Emperor", 0.1)), ["species", "Emperor"]),
+        (lambda d: _write(d / "b.csv", _changed("species", lambda v, r: "King", 0.05, 3)), ["species", "King"]),
+    ],
+    "missing values": [
+        (lambda d: _write(d / "a.csv", _changed("island", lambda v, r: "", 0.5)), ["island"]),
+        (lambda d: _write(d / "b.csv", _changed("species", lambda v, r: "", 0.2, 4)), ["species"]),
+    ],
+    "numeric drift": [
+        (lambda d: _write(d / "a.csv", _changed("body_mass_g", _scaled)),
+         ["body_mass_g", "Jensen-Shannon divergence", "mean"]),
+        (lambda d: _write(d / "b.csv", _changed("flipper_length_mm", lambda v, r: v and str(float(v) + 60))),
+         ["flipper_length_mm", "Jensen-Shannon divergence", "mean"]),
+        (lambda d: _write(d / "c.csv", _changed("flipper_length_mm", lambda v, r: "", 0.6)),
+         ["flipper_length_mm", "missing share"]),
+    ],
+    "categorical drift": [
+        (lambda d: _write(d / "a.csv", _changed("island", lambda v, r: "Dream", 0.8)),
+         ["island", "L-infinity distance", "share of 'Dream'"]),
+        (lambda d: _write(d / "b.csv", _changed("sex", lambda v, r: "MALE", 0.9, 5)),
+         ["sex", "L-infinity distance", "share of 'MALE'"]),
+    ],
+}
+
+
+def _write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture(scope="module")
+def served_root(penguin_first_run, tmp_path_factory) -> Path:
+    """A copy of the shared penguin run's root: its store knows the served model (and its data)."""
+    root, result = penguin_first_run
+    assert result.code == 0, result.stderr[-2000:]
+    copy = tmp_path_factory.mktemp("bad-data") / "root"
+    shutil.copytree(root, copy)
+    return copy
+
+
+def _serving(root: Path) -> dict[str, float]:
+    return {p.name: p.stat().st_mtime for p in (root / "serving").iterdir()}
+
+
+def _assert_stopped(root: Path, data: Path, words: list[str], before_trainer: bool) -> str:
+    served = _serving(root)
+    result = run_cli("run", SPEC, "--root", str(root), "--set", f"data.path={data}")
+    message = result.stderr
+    assert result.code == 1, (result.code, result.stdout[-2000:], message[-3000:])
+    for word in words:
+        assert word in message, (word, message[-3000:])
+    assert "Traceback" not in message
+    assert "▶ Trainer" not in result.stdout and "▶ Transform" not in result.stdout
+    assert _serving(root) == served  # the served model untouched, nothing new pushed
+    if before_trainer:
+        assert "nothing was pushed" in message
+    return message
+
+
+@pytest.mark.parametrize("kind", sorted(SPEC_TIME))
+def test_bad_files_the_spec_check_sees_stop_before_tfx_starts(kind, served_root, tmp_path):
+    for make, words in SPEC_TIME[kind]:
+        message = _assert_stopped(served_root, make(tmp_path), words, before_trainer=True)
+        assert "nothing ran" in message
+        assert len([line for line in message.splitlines() if "data.path" in line or "no column" in line]) == 1
+
+
+@pytest.mark.parametrize("kind", sorted(GATE_TIME))
+def test_bad_data_stops_at_the_gate_before_transform(kind, served_root, tmp_path):
+    make, words = GATE_TIME[kind][0]
+    message = _assert_stopped(served_root, make(tmp_path), words, before_trainer=True)
+    assert "run failed in AnomaliesGate" in message
+
+
+def test_several_files_per_class_at_the_gate(tmp_path):
+    """Every file of every gate class, through the gate's own checks on TFDV statistics of the real file:
+    the schema check (ExampleValidator's TFDV call against the curated schema) and the drift check against
+    the statistics of the served model's data."""
+    import tensorflow_data_validation as tfdv
+
+    from tfxkit.config.models import DriftSection
+    from tfxkit.dag.drift import drift_problems
+
+    schema = tfdv.load_schema_text(str(SCHEMA))
+    baseline = tfdv.generate_statistics_from_csv(str(PENGUINS))
+    thresholds = DriftSection().model_dump()
+    for kind, files in GATE_TIME.items():
+        for i, (make, words) in enumerate(files):
+            folder = tmp_path / f"{kind.replace(' ', '_')}-{i}"
+            folder.mkdir()
+            stats = tfdv.generate_statistics_from_csv(str(make(folder)))
+            anomalies = tfdv.validate_statistics(stats, schema)
+            lines = [f"{name}: {info.description}" for name, info in anomalies.anomaly_info.items()]
+            text = "\n".join(lines + drift_problems(stats, baseline, thresholds))
+            assert all(word in text for word in words), (kind, i, words, text)
+    # and the untouched file: nothing
+    stats = tfdv.generate_statistics_from_csv(str(PENGUINS))
+    assert not tfdv.validate_statistics(stats, schema).anomaly_info
+    assert drift_problems(stats, baseline, thresholds) == []
+
