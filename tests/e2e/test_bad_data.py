@@ -195,3 +195,14 @@ def test_several_files_per_class_at_the_gate(tmp_path):
     assert not tfdv.validate_statistics(stats, schema).anomaly_info
     assert drift_problems(stats, baseline, thresholds) == []
 
+
+
+def test_a_semicolon_file_with_data_delimiter_is_read_column_by_column(served_root, tmp_path):
+    """TFX's CSV reader knows only ','; with data.delimiter the file is parsed into the right columns: the
+    gate then sees exactly the one planted problem (an unseen island), not one column holding every value."""
+    data = _write(tmp_path / "semi.csv", _changed("island", lambda v, r: "Atlantis", 0.1), delimiter=";")
+    result = run_cli("run", SPEC, "--root", str(served_root), "--set", f"data.path={data}",
+                     "--set", "data.delimiter=;")
+    assert result.code == 1, result.stderr[-3000:]
+    assert "island" in result.stderr and "Atlantis" in result.stderr
+    assert "data validation failed: 1 anomaly against the schema" in result.stderr

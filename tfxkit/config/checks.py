@@ -51,7 +51,7 @@ def _check(loaded: "LoadedSpec") -> Iterator[Problem]:
                 yield ("data", "path"), "cannot tell the data format from the file name (expected data.format: " \
                     "csv or tfrecord)", False
             elif fmt == "csv":
-                look = look_at_csv(files[0], getattr(spec.data, "delimiter", None) or ",")
+                look = look_at_csv(files[0], spec.data.delimiter)
                 columns = look.columns
                 if look.problem:  # one line naming the cause, not one 'no column' line per column
                     yield ("data", "path"), look.problem, False

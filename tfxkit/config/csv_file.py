@@ -18,6 +18,7 @@ from typing import Optional
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 _NAMES = {",": "','", ";": "';'", "\t": "a tab", "|": "'|'"}
+_YAML = {",": "','", ";": "';'", "\t": '"\\t"', "|": "'|'"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def look_at_csv(path: str, delimiter: str = ",") -> CsvLook:
     if other is not None:
         return CsvLook(None, f"{shown} seems to use {delimiter_name(other)} as its delimiter, not "
                        f"{delimiter_name(delimiter)} (header: {_clip(lines[0])}) (expected "
-                       f"{delimiter_name(delimiter)}-separated columns)")
+                       f"{delimiter_name(delimiter)}-separated columns, or set data.delimiter: "
+                       f"{_YAML[other]} if that is intended)")
     if not any(cell.strip() for cell in header):
         return CsvLook(None, f"{shown} has no header row (expected column names)")
     if len(lines) == 1:

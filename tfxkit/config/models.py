@@ -69,6 +69,7 @@ class DataSection(Strict):
     )
     format: Optional[Literal["csv", "tfrecord"]] = Field(default=None, description="Default: from the file extension.")
     label: str = Field(description="Label column.")
+    delimiter: Literal[",", ";", "\t", "|"] = Field(default=",", description="CSV column separator.")
     split: SplitSection = Field(default_factory=SplitSection)
 
 

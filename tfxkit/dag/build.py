@@ -184,7 +184,12 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
         )
     )
     gen_cls = CsvExampleGen if data_format(loaded) == "csv" else ImportExampleGen
-    gen = gen_cls(input_base=input_base, input_config=input_config, output_config=output_config)
+    other_delimiter = {}
+    if gen_cls is CsvExampleGen and spec.data.delimiter != ",":
+        from tfxkit.dag.delimited_csv import EXECUTORS
+
+        other_delimiter = {"custom_executor_spec": ExecutorClassSpec(EXECUTORS[spec.data.delimiter])}
+    gen = gen_cls(input_base=input_base, input_config=input_config, output_config=output_config, **other_delimiter)
     built[gen.id] = gen
     examples = gen.outputs["examples"]
 
