@@ -11,6 +11,7 @@ STATE_COLORS = {  # fill, border
     "skipped": ("#f0f0f0", "#969696"),
     "running": ("#fff7bc", "#cc9c00"),
     "abandoned": ("#fff7bc", "#cc9c00"),
+    "canceled": ("#fff7bc", "#cc9c00"),  # Ctrl-C stopped it
 }
 
 
