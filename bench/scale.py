@@ -1,0 +1,435 @@
+"""Scale: the taxi pipeline at 10k, 100k and 1M rows on the local, multi-process Beam and portable runners.
+
+Run from the repository root (the heavy sizes at the lowest CPU priority: others share the cores):
+
+    nice -n 19 .venv/bin/python bench/scale.py [--rows 10000,100000,1000000] \\
+        [--runners local,beam,portable] [--out bench/results/scale] [--epochs 1]
+    .venv/bin/python bench/scale.py --profile-example-gen [--rows 15000]
+    .venv/bin/python bench/scale.py --smoke          # or TFXKIT_BENCH_SMOKE=1
+
+Data: `generate` writes taxi-like CSVs of N rows, deterministically (seed 0),
+from the 15k-row Chicago taxi sample inside the tfx wheel (no download): rows
+drawn with replacement, so every column keeps the sample's types, missing
+values, categories and joint distribution (the label, big_tipper, still
+follows tips > 20% of the fare); fare, tips, trip_miles, trip_seconds and the
+coordinates get a small multiplicative/additive jitter so rows are not plain
+copies. Every value stays inside schemas/taxi.pbtxt's domains.
+
+Per size and runner, one fresh `tfxkit run pipelines/taxi.yaml` process
+(`--set data.path=... --set trainer.epochs=E`), timed as a whole, with:
+- per-component wall time (from tfxkit's progress lines),
+- rows per second (N / total wall time),
+- peak resident memory of the whole process tree (the run and every Beam
+  worker it starts), sampled every 0.2 s with psutil.
+Runners: `local` (in-process DirectRunner), `beam` (BeamDagRunner, DirectRunner
+multi_processing with 2 workers), `portable` (PortableRunner against Beam's
+Python job service and an EXTERNAL SDK worker pool, both started here).
+Results: scale.csv, scale.md (a table) and scale.png (time and peak memory
+against rows, log-log) in --out. Targets checked and printed: 100k -> 1M time
+ratio <= 10x, peak memory < 6 GB at 1M rows, multi-process Beam faster than
+in-process for StatisticsGen, Transform and Evaluator at 1M rows.
+
+--profile-example-gen runs TFX's CsvExampleGen executor in this process under
+cProfile on N generated rows (in-process DirectRunner, as the local runner
+does) and prints where the time goes.
+
+--smoke: 400 rows, the local runner, 1 epoch, a table and plot written; the
+figures mean nothing (CI runs it so the benchmark cannot break unnoticed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+SPEC = "pipelines/taxi.yaml"
+SAMPLE = "tfx/examples/chicago_taxi_pipeline/data/big_tipper_label/data.csv"
+BEAM_COMPONENTS = ("StatisticsGen", "Transform", "Evaluator")
+_DONE = re.compile(r"^✓ (\S+)\s+(?:cached|([0-9.]+) s)$")
+
+
+# ---------------------------------------------------------------- data
+
+
+def sample_path() -> Path:
+    import importlib.util
+
+    found = importlib.util.find_spec("tfx")
+    if found is None or not found.submodule_search_locations:
+        raise SystemExit("bench: tfx is not installed in this interpreter")
+    return Path(list(found.submodule_search_locations)[0]).parent / SAMPLE
+
+
+def generate(n: int, path: Path, seed: int = 0) -> Path:
+    """A taxi-like CSV of `n` rows (see the module docstring); the same file for the same n and seed."""
+    import numpy as np
+
+    with open(sample_path(), newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = list(reader)
+    columns = {name: np.array([r[i] for r in rows], dtype=object) for i, name in enumerate(header)}
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(rows), size=n)
+    out = {name: values[pick] for name, values in columns.items()}
+    scale = np.clip(rng.normal(1.0, 0.05, size=n), 0.8, 1.2)  # the same factor for fare and tips: the label holds
+
+    def jitter(name: str, factor, decimals: int | None) -> None:
+        values = out[name]
+        present = values != ""
+        numbers = values[present].astype(float) * factor[present]
+        values[present] = [str(int(round(v))) for v in numbers] if decimals is None else \
+            [repr(round(float(v), decimals)) for v in numbers]
+
+    jitter("fare", scale, 2)
+    jitter("tips", scale, 2)
+    jitter("trip_miles", np.clip(rng.normal(1.0, 0.05, size=n), 0.8, 1.2), 2)
+    jitter("trip_seconds", np.clip(rng.normal(1.0, 0.05, size=n), 0.8, 1.2), None)
+    for name in ("pickup_latitude", "pickup_longitude", "dropoff_latitude", "dropoff_longitude"):
+        values = out[name]
+        present = values != ""
+        sample = columns[name][columns[name] != ""].astype(float)
+        numbers = np.clip(values[present].astype(float) + rng.normal(0, 0.002, size=int(present.sum())),
+                          sample.min(), sample.max())
+        values[present] = [repr(round(float(v), 9)) for v in numbers]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".partial")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(zip(*(out[name] for name in header)))
+    os.replace(tmp, path)
+    return path
+
+
+# ---------------------------------------------------------------- runs
+
+
+@dataclass
+class Result:
+    runner: str
+    rows: int
+    seconds: float = 0.0
+    rc: int | None = None
+    peak_rss: int = 0
+    components: dict[str, float] = field(default_factory=dict)
+    log: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == 0
+
+
+def tree_rss(proc) -> int:
+    """Resident bytes of a process and all its descendants (0 for those that vanish mid-read)."""
+    import psutil
+
+    total = 0
+    try:
+        members = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def timed_run(cmd: list[str], log: Path, env: dict[str, str], timeout: float) -> tuple[int, float, int, str]:
+    """(exit status, wall seconds, peak tree RSS bytes, stdout) of one run, RSS sampled every 0.2 s."""
+    import psutil
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", encoding="utf-8") as out:
+        started = time.perf_counter()
+        popen = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=out, text=True,
+                                 start_new_session=True)
+        proc, peak, stop = psutil.Process(popen.pid), [0], threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(0.2):
+                peak[0] = max(peak[0], tree_rss(proc))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            stdout, _ = popen.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(popen.pid, 9)
+            stdout, _ = popen.communicate()
+        stop.set()
+        sampler.join()
+        seconds = time.perf_counter() - started
+        out.write(stdout)
+    return popen.returncode, seconds, peak[0], stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+class PortableServices:
+    """Beam's Python job service and an EXTERNAL SDK worker pool, for the portable runner's runs."""
+
+    def __init__(self, logs: Path, env: dict[str, str]):
+        self.job_port, self.pool_port = free_port(), free_port()
+        logs.mkdir(parents=True, exist_ok=True)
+        self._procs = [
+            subprocess.Popen([PYTHON, "-m", "apache_beam.runners.portability.local_job_service_main",
+                              "--port", str(self.job_port)], cwd=REPO, env=env, start_new_session=True,
+                             stdout=open(logs / "job_service.log", "w"), stderr=subprocess.STDOUT),
+            subprocess.Popen([PYTHON, "-m", "apache_beam.runners.worker.worker_pool_main",
+                              f"--service_port={self.pool_port}"], cwd=REPO, env=env, start_new_session=True,
+                             stdout=open(logs / "worker_pool.log", "w"), stderr=subprocess.STDOUT),
+        ]
+        for port in (self.job_port, self.pool_port):
+            wait_for_port(port, 300)
+
+    def beam_args(self) -> list[str]:
+        return [f"--beam-arg={a}" for a in (
+            "--runner=PortableRunner", f"--job_endpoint=localhost:{self.job_port}",
+            "--environment_type=EXTERNAL", f"--environment_config=localhost:{self.pool_port}")]
+
+    def close(self) -> None:
+        for proc in self._procs:
+            try:
+                os.killpg(proc.pid, 15)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+
+
+def wait_for_port(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("localhost", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise SystemExit(f"bench: nothing listens on localhost:{port} after {timeout:.0f} s")
+
+
+def run_one(runner: str, rows: int, csv_path: Path, work: Path, epochs: int, env: dict[str, str],
+            portable: PortableServices | None, timeout: float) -> Result:
+    root = work / "roots" / f"{runner}-{rows}"
+    shutil.rmtree(root, ignore_errors=True)
+    cmd = [PYTHON, "-m", "tfxkit", "run", SPEC, "--root", str(root), "--set", f"data.path={csv_path}",
+           "--set", f"trainer.epochs={epochs}"]
+    if runner == "beam":
+        cmd += ["--runner", "beam", "--beam-arg=--direct_num_workers=2"]
+    elif runner == "portable":
+        assert portable is not None
+        cmd += ["--runner", "beam", *portable.beam_args()]
+    log = work / "logs" / f"{runner}-{rows}.log"
+    rc, seconds, peak, stdout = timed_run(cmd, log, env, timeout)
+    result = Result(runner, rows, seconds, rc, peak, log=str(log))
+    for line in stdout.splitlines():
+        if (m := _DONE.match(line.strip())) and m.group(2):
+            result.components[m.group(1)] = float(m.group(2))
+    return result
+
+
+# ---------------------------------------------------------------- report
+
+
+def write_table(results: list[Result], out: Path) -> str:
+    names = sorted({c for r in results for c in r.components}, key=_component_order)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "scale.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["runner", "rows", "ok", "total_s", "rows_per_s", "peak_rss_mb", *[f"{n}_s" for n in names]])
+        for r in results:
+            writer.writerow([r.runner, r.rows, r.ok, f"{r.seconds:.1f}", f"{r.rows / r.seconds:.0f}",
+                             f"{r.peak_rss / 2**20:.0f}", *[f"{r.components.get(n, float('nan')):.1f}" for n in names]])
+    head = ["runner", "rows", "total s", "rows/s", "peak RSS MB", *names]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in results:
+        cells = [r.runner, f"{r.rows:,}", f"{r.seconds:.0f}" + ("" if r.ok else f" (exit {r.rc})"),
+                 f"{r.rows / r.seconds:,.0f}", f"{r.peak_rss / 2**20:,.0f}",
+                 *[f"{r.components[n]:.1f}" if n in r.components else "" for n in names]]
+        lines.append("| " + " | ".join(cells) + " |")
+    table = "\n".join(lines) + "\n"
+    (out / "scale.md").write_text(table, encoding="utf-8")
+    return table
+
+
+def _component_order(name: str) -> int:
+    order = ["CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "SchemaGen", "ExampleValidator", "AnomaliesGate",
+             "Transform", "Tuner", "Trainer", "latest_blessed_model_resolver", "Evaluator", "Pusher"]
+    return order.index(name) if name in order else len(order)
+
+
+def plot(results: list[Result], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for runner in sorted({r.runner for r in results}):
+        done = sorted((r for r in results if r.runner == runner and r.ok), key=lambda r: r.rows)
+        if not done:
+            continue
+        xs = [r.rows for r in done]
+        left.plot(xs, [r.seconds for r in done], marker="o", label=runner)
+        right.plot(xs, [r.peak_rss / 2**30 for r in done], marker="o", label=runner)
+    for axis, label in ((left, "wall time, s"), (right, "peak RSS of the process tree, GiB")):
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("rows")
+        axis.set_ylabel(label)
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend()
+    fig.suptitle("tfxkit taxi pipeline: time and memory against rows")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def check_targets(results: list[Result]) -> list[str]:
+    """The issue's targets, where the measured sizes allow saying something."""
+    by = {(r.runner, r.rows): r for r in results if r.ok}
+    lines = []
+    for runner in sorted({r.runner for r in results}):
+        a, b = by.get((runner, 100_000)), by.get((runner, 1_000_000))
+        if a and b:
+            ratio = b.seconds / a.seconds
+            lines.append(f"{runner}: 100k -> 1M time ratio {ratio:.1f}x (target <= 10x: "
+                         f"{'met' if ratio <= 10 else 'NOT met'})")
+        if b:
+            gb = b.peak_rss / 1e9
+            lines.append(f"{runner}: peak memory at 1M rows {gb:.2f} GB (target < 6 GB: {'met' if gb < 6 else 'NOT met'})")
+    local, beam = by.get(("local", 1_000_000)), by.get(("beam", 1_000_000))
+    if local and beam:
+        for name in BEAM_COMPONENTS:
+            x, y = local.components.get(name), beam.components.get(name)
+            if x and y:
+                lines.append(f"{name} at 1M rows: in-process {x:.0f} s, multi-process {y:.0f} s "
+                             f"({'faster' if y < x else 'NOT faster'})")
+    return lines or ["no target can be checked at the sizes measured (they need 100k and 1M rows)"]
+
+
+# ---------------------------------------------------------------- profile
+
+
+def profile_example_gen(rows: int, work: Path, top: int = 25) -> None:
+    """TFX's CsvExampleGen executor, in process, under cProfile: where its time goes."""
+    import cProfile
+    import pstats
+
+    csv_path = generate(rows, work / "data" / f"taxi-{rows}" / "data.csv")
+    from tfx.components.example_gen.csv_example_gen.executor import Executor
+    from tfx.proto import example_gen_pb2
+    from tfx.types import standard_artifacts
+    from tfx.utils import proto_utils
+
+    examples = standard_artifacts.Examples()
+    examples.uri = str(work / "examples")
+    input_config = example_gen_pb2.Input(splits=[example_gen_pb2.Input.Split(name="all", pattern="*")])
+    output_config = example_gen_pb2.Output(split_config=example_gen_pb2.SplitConfig(splits=[
+        example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=4),
+        example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=1)]))
+    exec_properties = {"input_base": str(csv_path.parent), "input_config": proto_utils.proto_to_json(input_config),
+                       "output_config": proto_utils.proto_to_json(output_config), "output_data_format": 6,
+                       "output_file_format": 5}
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.runcall(Executor().Do, {}, {"examples": [examples]}, exec_properties)
+    print(f"bench: CsvExampleGen executor on {rows:,} rows: {time.perf_counter() - started:.1f} s (in process, "
+          "imports already done)")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", default="10000,100000,1000000", help="comma-separated sizes")
+    parser.add_argument("--runners", default="local,beam,portable")
+    parser.add_argument("--epochs", type=int, default=1, help="trainer.epochs for every run")
+    parser.add_argument("--out", help="where scale.csv/.md/.png go (default: the work folder)")
+    parser.add_argument("--workdir", help="work folder (default: a new temp folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated data and pipeline roots")
+    parser.add_argument("--timeout", type=float, default=4 * 3600, help="seconds allowed per run")
+    parser.add_argument("--profile-example-gen", action="store_true")
+    parser.add_argument("--smoke", action="store_true", default=os.environ.get("TFXKIT_BENCH_SMOKE") == "1",
+                        help="400 rows, local runner: check that the benchmark runs (figures mean nothing)")
+    args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.epochs = "400", 1
+        if args.runners == parser.get_default("runners"):
+            args.runners = "local"
+    sizes = [int(s) for s in args.rows.split(",")]
+    runners = args.runners.split(",")
+    unknown = set(runners) - {"local", "beam", "portable"}
+    if unknown:
+        raise SystemExit(f"bench: unknown runner(s) {sorted(unknown)} (local, beam, portable)")
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="tfxkit-scale-")).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out).resolve() if args.out else work
+    print(f"bench: work folder {work}; {os.cpu_count()} CPUs; niceness {os.nice(0)}", flush=True)
+
+    if args.profile_example_gen:
+        sys.path.insert(0, str(REPO))
+        profile_example_gen(sizes[0], work)
+        return 0
+
+    # The worker pool starts SDK workers as `python -c ...`: this interpreter's folder first on PATH.
+    env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONUNBUFFERED="1",
+               PATH=os.pathsep.join([str(Path(PYTHON).parent), os.environ.get("PATH", "")]))
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    results: list[Result] = []
+    portable = PortableServices(work / "logs", env) if "portable" in runners else None
+    try:
+        for rows in sizes:
+            started = time.perf_counter()
+            csv_path = generate(rows, work / "data" / f"taxi-{rows}" / "data.csv")
+            print(f"bench: generated {rows:,} taxi-like rows in {time.perf_counter() - started:.1f} s: {csv_path}",
+                  flush=True)
+            for runner in runners:
+                print(f"bench: {runner} runner, {rows:,} rows ...", flush=True)
+                result = run_one(runner, rows, csv_path, work, args.epochs, env, portable, args.timeout)
+                results.append(result)
+                status = "ok" if result.ok else f"FAILED (exit {result.rc}; log {result.log})"
+                print(f"  -> {result.seconds:.0f} s, {rows / result.seconds:,.0f} rows/s, peak RSS "
+                      f"{result.peak_rss / 2**20:,.0f} MB, {status}", flush=True)
+    finally:
+        if portable is not None:
+            portable.close()
+    table = write_table(results, out)
+    plot(results, out / "scale.png")
+    print("\n" + table)
+    if args.smoke:
+        print("smoke mode: the benchmark ran; these figures mean nothing")
+    else:
+        print("\n".join(check_targets(results)))
+    print(f"bench: wrote {out / 'scale.csv'}, {out / 'scale.md'}, {out / 'scale.png'}")
+    failed = [r for r in results if not r.ok]
+    if not failed and not args.keep:  # the data and pipeline roots are big; logs and results stay
+        for heavy in ("data", "roots"):
+            shutil.rmtree(work / heavy, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Every benchmark in bench/ runs in its smoke mode, so a broken benchmark fails CI, not the next person.
+
+Smoke mode means tiny sizes and no figure asserted: these tests check that
+each script runs to the end and prints its result table, nothing about speed.
+`make bench` runs the real sizes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def run_bench(script: str, *args: str, timeout: int = 1500) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONWARNINGS="ignore", TFXKIT_BENCH_SMOKE="1")
+    proc = subprocess.run([sys.executable, f"bench/{script}", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+    assert proc.returncode == 0, f"bench/{script} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def test_trainer_throughput_smoke():
+    """It imports TFX before tfxkit's trainer modules (the import order that broke `make bench`)."""
+    out = run_bench("trainer_throughput.py").stdout
+    assert "smoke mode" in out
+    assert "ratio tfxkit / plain Keras (numpy)" in out and "ratio tfxkit / plain Keras (tf.data from tensors)" in out
+
+
+def test_lineage_speed_smoke(penguin_first_run, tmp_path):
+    """On a copy of the shared penguin run's store (the benchmark re-records runs into it)."""
+    root, result = penguin_first_run
+    assert result.code == 0, result.stderr
+    copy = tmp_path / "root"
+    shutil.copytree(root, copy)
+    out = run_bench("lineage_speed.py", "--smoke", "--root", str(copy)).stdout
+    assert "runs of pipeline penguin" in out
+    for command in ("tfxkit runs", "tfxkit lineage latest", "tfxkit diff latest", "tfxkit lineage --from-data"):
+        assert command in out
+
+
+def test_e2e_vs_tfx_smoke():
+    """The reference TFX example and tfxkit's run, cached run and validate: each step must succeed."""
+    out = run_bench("e2e_vs_tfx.py").stdout
+    assert "smoke mode" in out
+    for row in ("reference TFX penguin (LocalDagRunner)", "tfxkit penguin", "tfxkit validate"):
+        assert row in out
+
+
+def test_scale_smoke(tmp_path):
+    """Generated taxi-like data through the taxi pipeline, a table and a plot written."""
+    out = run_bench("scale.py", "--out", str(tmp_path)).stdout
+    assert "smoke mode" in out
+    table = (tmp_path / "scale.md").read_text(encoding="utf-8")
+    assert "| local | 400 |" in table and "Transform" in table
+    assert (tmp_path / "scale.png").stat().st_size > 0
