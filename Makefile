@@ -32,6 +32,18 @@ bench: setup
 	.venv/bin/python bench/trainer_throughput.py
 	.venv/bin/python bench/lineage_speed.py
 
+.PHONY: bench-smoke bench-scale
+# Every benchmark at tiny sizes (figures mean nothing): what tests/e2e/test_bench_smoke.py runs in CI.
+bench-smoke: setup
+	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/e2e_vs_tfx.py
+	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/trainer_throughput.py
+	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/lineage_speed.py
+	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/scale.py
+
+# The taxi pipeline at 10k, 100k and 1M rows on three runners (hours on 2 cores), lowest CPU priority.
+bench-scale: setup
+	nice -n 19 .venv/bin/python bench/scale.py --out bench/results/scale
+
 # The image the compiled Kubeflow pipeline names (Dockerfile from `tfxkit image pipelines/penguin.yaml`).
 .PHONY: image
 IMAGE ?= tfxkit-penguin:latest
