@@ -25,7 +25,8 @@ from components.model_card import executor
 class ModelCard(types.Artifact):
     """A folder holding model_card.md, model_card.html and model_card.json."""
 
-    TYPE_NAME = "ModelCard"
+    # namespace.Name: the form Kubeflow V2 (and Vertex) require of a custom artifact type's schema title.
+    TYPE_NAME = "components.ModelCard"
 
 
 class ModelCardGenSpec(types.ComponentSpec):
