@@ -13,7 +13,9 @@ drawn with replacement, so every column keeps the sample's types, missing
 values, categories and joint distribution (the label, big_tipper, still
 follows tips > 20% of the fare); fare, tips, trip_miles, trip_seconds and the
 coordinates get a small multiplicative/additive jitter so rows are not plain
-copies. Every value stays inside schemas/taxi.pbtxt's domains.
+copies. Every value stays inside schemas/taxi.pbtxt's domains, and every column
+keeps at least RARE values (pickup_census_tract has one in the 15k sample), so
+that both splits have each column, as the schema requires.
 
 Per size and runner, one fresh `tfxkit run pipelines/taxi.yaml` process
 (`--set data.path=... --set trainer.epochs=E`), timed as a whole, with:
@@ -58,6 +60,7 @@ PYTHON = sys.executable
 SPEC = "pipelines/taxi.yaml"
 SAMPLE = "tfx/examples/chicago_taxi_pipeline/data/big_tipper_label/data.csv"
 BEAM_COMPONENTS = ("StatisticsGen", "Transform", "Evaluator")
+RARE = 20  # at least this many rows carry each column
 _DONE = re.compile(r"^✓ (\S+)\s+(?:cached|([0-9.]+) s)$")
 
 
@@ -84,6 +87,14 @@ def generate(n: int, path: Path, seed: int = 0) -> Path:
     columns = {name: np.array([r[i] for r in rows], dtype=object) for i, name in enumerate(header)}
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(rows), size=n)
+    # The schema wants every column in every split; pickup_census_tract has one value in 15k rows, so a
+    # draw could miss it or land it in one split only: RARE evenly spaced rows get a row that has it
+    # (the jitter below makes them distinct records, so the hash split spreads them).
+    for values in columns.values():
+        if (values[pick] != "").sum() < RARE:
+            having = np.flatnonzero(values != "")
+            for k in range(RARE):
+                pick[k * n // RARE] = int(having[k % len(having)])
     out = {name: values[pick] for name, values in columns.items()}
     scale = np.clip(rng.normal(1.0, 0.05, size=n), 0.8, 1.2)  # the same factor for fare and tips: the label holds
 
