@@ -251,3 +251,25 @@ def test_plan_json_shows_the_component_and_its_code_hash():
     assert "ServingCheck" in nodes["Pusher"]["inputs"]["infra_blessing"]
 
 
+
+
+def test_built_component_carries_its_code_hash_into_the_compiled_node(tmp_path):
+    """TFX's cache key is computed from the compiled node's parameters: the code hash must be one of them."""
+    from tfx.dsl.compiler.compiler import Compiler
+
+    from tfxkit.dag.build import build_pipeline
+
+    path = project(tmp_path, CHECK)
+
+    def compiled_hash() -> str:
+        ir = Compiler().compile(build_pipeline(load_spec(path)))
+        node = next(n.pipeline_node for n in ir.nodes if n.pipeline_node.node_info.id == "ServingCheck")
+        return node.parameters.parameters["tfxkit_code_hash"].field_value.string_value
+
+    info = read_component("components.serving_check.component.ServingCheck", tmp_path)
+    before = compiled_hash()
+    assert before == code_hash(info)
+    executor = tmp_path / "components" / "serving_check" / "executor.py"
+    executor.write_text(executor.read_text() + "\n# changed\n")
+    after = compiled_hash()
+    assert after != before and after == code_hash(info)
