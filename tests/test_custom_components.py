@@ -273,3 +273,11 @@ def test_built_component_carries_its_code_hash_into_the_compiled_node(tmp_path):
     executor.write_text(executor.read_text() + "\n# changed\n")
     after = compiled_hash()
     assert after != before and after == code_hash(info)
+
+
+def test_the_image_carries_the_components_package_on_pythonpath():
+    from tfxkit.deploy.image import dockerfile
+
+    checked = dockerfile(load_spec(REPO_ROOT / "pipelines/penguin_checked.yaml"))
+    assert "COPY components /app/components\nENV PYTHONPATH=/app\n" in checked
+    assert "components" not in dockerfile(load_spec(REPO_ROOT / "pipelines/penguin.yaml"))
