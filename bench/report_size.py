@@ -92,7 +92,13 @@ def main() -> None:
     parser.add_argument("--categorical", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--slices", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true", default=os.environ.get("TFXKIT_BENCH_SMOKE") == "1",
+                        help="tiny sizes, one Chromium load each (CI: the script runs to the end; figures mean nothing)")
     args = parser.parse_args()
+    repeat = 3
+    if args.smoke:
+        args.rows, args.numeric, args.categorical, args.epochs, args.slices, repeat = 2000, 3, 3, 5, 2, 1
+        print("smoke mode: tiny sizes, figures mean nothing")
 
     from tfxkit.metadata.connection import connection_config
     from tfxkit.metadata.store import Store
@@ -133,8 +139,8 @@ def main() -> None:
     with open(blank, "w") as fh:
         fh.write("<!DOCTYPE html><html><body></body></html>")
     chromium_seconds(blank)  # warm the browser's files once
-    blank_s = min(chromium_seconds(blank) for _ in range(3))
-    page_s = min(chromium_seconds(path) for _ in range(3))
+    blank_s = min(chromium_seconds(blank) for _ in range(repeat))
+    page_s = min(chromium_seconds(path) for _ in range(repeat))
 
     size = os.path.getsize(path)
     print(f"statistics: {sum(data.split_rows.values()):,} rows, {len(data.features)} features "
@@ -145,7 +151,7 @@ def main() -> None:
         print(f"  {part:<20} {value / 1e6:6.2f} MB")
     print(f"  {'rest (DAG, lineage, tables)':<20} {(size - sum(sizes.values())) / 1e6:6.2f} MB")
     print(f"gather from the store  {collect_seconds:6.2f} s  (the real penguin run: provenance, diff, its files)")
-    print(f"read 1M-row stats+logs {read_seconds:6.2f} s")
+    print(f"read stats + event files {read_seconds:6.2f} s")
     print(f"render the page        {render_seconds:6.2f} s  ({render_cpu:.2f} s of CPU: matplotlib, one chart per "
           f"feature; the machine is shared)")
     print(f"chromium: blank page   {blank_s:6.2f} s;  report {page_s:6.2f} s;  report - blank {page_s - blank_s:6.2f} s "

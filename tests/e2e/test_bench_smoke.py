@@ -61,3 +61,13 @@ def test_scale_smoke(tmp_path):
     table = (tmp_path / "scale.md").read_text(encoding="utf-8")
     assert "| local | 400 |" in table and "Transform" in table
     assert (tmp_path / "scale.png").stat().st_size > 0
+
+
+def test_report_size_smoke(penguin_first_run):
+    """Generated TFDV statistics, event files and slices on the shared penguin run's store (read only)."""
+    root, result = penguin_first_run
+    assert result.code == 0, result.stderr
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    out = run_bench("report_size.py", "--root", str(root)).stdout
+    assert "smoke mode" in out and "report size" in out and "chromium: blank page" in out
