@@ -142,7 +142,7 @@ def test_compiled_pipeline_equals_plan(compiled, name):
 
 
 def _same(got, want) -> bool:
-    if isinstance(want, str) and want[:1] in "{[":
+    if isinstance(want, str) and want.startswith(("{", "[")):
         try:
             return json.loads(got) == json.loads(want)
         except (TypeError, ValueError):
