@@ -41,12 +41,22 @@ def _common(feature) -> statistics_pb2.CommonStatistics:
 
 
 def missing_share(feature, num_examples: int) -> float:
-    """Share of examples without a value for the column (a column absent from the statistics: all of them)."""
+    """Share of examples without a value for the column (a column absent from the statistics: all of them).
+
+    TFX's CsvExampleGen writes an empty cell as a feature with no values, which
+    TFDV counts as present: those examples count as missing here too.
+    """
     if feature is None:
         return 1.0
     common = _common(feature)
     total = common.num_missing + common.num_non_missing or num_examples
-    return common.num_missing / total if total else 0.0
+    if not total:
+        return 0.0
+    if common.max_num_values <= 1:
+        empty = common.num_non_missing - common.tot_num_values
+    else:  # several values per example: the examples in the value-count histogram's zero bucket
+        empty = sum(b.sample_count for b in common.num_values_histogram.buckets if b.high_value == 0)
+    return (common.num_missing + max(empty, 0)) / total
 
 
 def _shares(feature) -> dict[str, float]:
