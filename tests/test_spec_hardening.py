@@ -522,14 +522,20 @@ def test_search_space_the_model_refuses(tmp_path, line, expected):
     pytest.param(CSV.splitlines()[0], "'{data}' has a header but no data rows (expected at least one example)",
                  id="header-only-no-newline"),
     pytest.param(CSV.replace(",", ";"), "'{data}' seems to use ';' as its delimiter, not ',' (header: "
-                 "'species;island;bill_length_mm') (expected ','-separated columns)", id="semicolon"),
+                 "'species;island;bill_length_mm') (expected ','-separated columns, or set data.delimiter: ';' "
+                 "if that is intended)", id="semicolon"),
     pytest.param("species;island;bill_length_mm\nAdelie;Torgersen;39,1\nGentoo;Biscoe;46,1\n",
                  "'{data}' seems to use ';' as its delimiter, not ',' (header: 'species;island;bill_length_mm') "
-                 "(expected ','-separated columns)", id="semicolon-decimal-comma"),
+                 "(expected ','-separated columns, or set data.delimiter: ';' if that is intended)",
+                 id="semicolon-decimal-comma"),
     pytest.param(CSV.replace(",", "\t"), "'{data}' seems to use a tab as its delimiter, not ',' (header: "
-                 "'species\\tisland\\tbill_length_mm') (expected ','-separated columns)", id="tab"),
+                 "'species\\tisland\\tbill_length_mm') (expected ','-separated columns, or set data.delimiter: "
+                 "\"\\t\" if that is intended)", id="tab"),
     pytest.param(CSV.replace(",", "|"), "'{data}' seems to use '|' as its delimiter, not ',' (header: "
-                 "'species|island|bill_length_mm') (expected ','-separated columns)", id="pipe"),
+                 "'species|island|bill_length_mm') (expected ','-separated columns, or set data.delimiter: '|' "
+                 "if that is intended)", id="pipe"),
+    pytest.param(b"species,island\nAdelie,Torg\xe9rsen\n", "'{data}' is not UTF-8: byte 0xe9 on line 2 in column "
+                 "'island' (expected a UTF-8 CSV file)", id="latin-1-row"),
     pytest.param(b"sp\xe9cies,island,bill_length_mm\nA,b,1\n", "the header of '{data}' is not UTF-8: byte 0xe9 at "
                  "column 3 (expected a UTF-8 CSV file)", id="latin-1-header"),
 ])
@@ -537,6 +543,20 @@ def test_data_file_problem_is_one_line(tmp_path, csv, message):
     path = write(tmp_path, csv=csv)
     data = tmp_path / "data.csv"
     assert errors_of(path) == [f"{path}:6:9: data.path: {message.format(data=data)}"]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_a_declared_delimiter_reads_the_columns(tmp_path, delimiter):
+    path = write(tmp_path, csv=CSV.replace(",", delimiter))
+    assert load_spec(path, {"data.delimiter": delimiter}).spec.data.delimiter == delimiter
+    with pytest.raises(SpecErrors):  # and the same file without it is refused, naming the delimiter
+        load_spec(path)
+
+
+def test_an_unknown_delimiter_lists_the_known_ones(tmp_path):
+    with pytest.raises(SpecErrors) as info:
+        load_spec(write(tmp_path), {"data.delimiter": ":"})
+    assert "data.delimiter" in str(info.value) and "';'" in str(info.value)
 
 
 def test_comma_file_with_pipes_in_values_is_fine(tmp_path):
