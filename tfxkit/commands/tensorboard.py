@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "tensorboard.main", "--logdir_spec",
                ",".join(f"{label}:{path}" for label, path in dirs.items()), "--port", str(port), "--host", args.host]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` stops TensorBoard too, as Ctrl+C does
     errors = tempfile.TemporaryFile(mode="w+")  # not a pipe: a long-running server would fill it and block
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, text=True, env=env)
     url = f"http://{'localhost' if args.host in ('localhost', '127.0.0.1') else args.host}:{port}/"
@@ -61,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _free_port(preferred: int) -> int:
