@@ -25,7 +25,8 @@ def test_anything_else_is_refused(arg):
 
 
 def test_spec_beam_args_are_loaded(tmp_path):
-    path = write_spec(tmp_path, ("  cache: true\n", "  cache: true\n  beam_args: [--runner=FlinkRunner, --parallelism=4]\n"))
+    spec_args = "  beam_args: [--runner=FlinkRunner, --parallelism=4]\n"
+    path = write_spec(tmp_path, ("  cache: true\n", "  cache: true\n" + spec_args))
     assert load_spec(path).spec.pipeline.beam_args == ["--runner=FlinkRunner", "--parallelism=4"]
 
 

@@ -23,7 +23,8 @@ def run_bench(script: str, *args: str, timeout: int = 1500) -> subprocess.Comple
     env = dict(os.environ, PYTHONWARNINGS="ignore", TFXKIT_BENCH_SMOKE="1")
     proc = subprocess.run([sys.executable, f"bench/{script}", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=timeout, env=env)
-    assert proc.returncode == 0, f"bench/{script} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, \
+        f"bench/{script} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc
 
 

@@ -76,8 +76,9 @@ def beam_services(tmp_path_factory):
     """(job port, worker pool port): Beam's Python job service and an external worker pool, stopped afterwards."""
     logs = tmp_path_factory.mktemp("beam-services")
     job_port, pool_port = free_port(), free_port()
-    # The pool starts each SDK worker as `python -c ...`: this interpreter's folder first on PATH.
-    env = dict(os.environ, PYTHONWARNINGS="ignore",
+    # The pool starts each SDK worker as `python -c ...`: this interpreter's folder first on PATH. The workers
+    # are not children of `tfxkit run`, so they need its Keras choice too (TFMA loads the model with tf.keras).
+    env = dict(os.environ, PYTHONWARNINGS="ignore", TF_USE_LEGACY_KERAS="1",
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     procs = [
         subprocess.Popen([sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main",
