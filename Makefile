@@ -14,7 +14,7 @@ lint: setup
 	.venv/bin/lint-imports
 
 test: lint
-	.venv/bin/python -m pytest -n 2 --dist loadgroup
+	.venv/bin/python -m pytest -n 2 --dist loadfile
 
 test-fast: setup
 	.venv/bin/python -m pytest -m "not e2e"

@@ -69,15 +69,3 @@ def postgres_database(db: str, fresh: bool = False) -> str:
         _provision(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"DROP DATABASE IF EXISTS {db};"])
     return f"postgresql://{DB_USER}:{DB_PASSWORD}@127.0.0.1:5432/{db}"
 
-
-SHARED_RUNS = ("penguin_first_run", "penguin_tuned_run")  # session fixtures in tests/e2e/conftest.py
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Under `pytest -n 2 --dist loadgroup` (make test): a module's tests stay on one worker (its module
-    fixtures run once), and every module that reads a shared pipeline run goes to the same worker, so
-    that run is made once, not once per worker."""
-    for item in items:
-        shared = any(name in item.fixturenames for name in SHARED_RUNS)
-        item.add_marker(pytest.mark.xdist_group("shared-runs" if shared else item.module.__name__))
