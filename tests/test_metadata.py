@@ -7,12 +7,14 @@ or client is missing they are skipped with the reason.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 
 import pytest
 from ml_metadata.proto import metadata_store_pb2
 
-from tests.conftest import mysql_database, postgres_database
+from tests.conftest import REPO_ROOT, mysql_database, postgres_database
 from tfxkit.metadata.connection import connection_config, open_store
 from tfxkit.metadata.keys import SPEC, SPEC_HASH
 from tfxkit.metadata.runs import recorded_spec
@@ -78,6 +80,19 @@ def test_mariadb_store(mysql_url):
 
 def test_postgresql_store(postgres_url):
     _roundtrip(connection_config(postgres_url))
+
+
+@pytest.mark.parametrize("database", [mysql_database, postgres_database], ids=["mariadb", "postgresql"])
+def test_processes_opening_a_new_server_store_at_once_all_get_it(database):
+    """MLMD's schema creation races ("MLMDEnv table exists but no schema_version ... retry"): open_store
+    retries, so runs started at once on a fresh database all connect."""
+    url = database("tfxkit_test_race", fresh=True)
+    code = ("import sys; from tfxkit.metadata.connection import connection_config, open_store; "
+            "open_store(connection_config(sys.argv[1])); print('opened')")
+    procs = [subprocess.Popen([sys.executable, "-c", code, url], cwd=REPO_ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [out.strip() for out, _ in outputs] == ["opened"] * 4, [err[-500:] for _, err in outputs]
 
 
 def test_unreachable_server_is_a_clear_error():

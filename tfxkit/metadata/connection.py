@@ -6,7 +6,9 @@ Imports only ml_metadata (no TensorFlow), so lineage commands stay quick.
 from __future__ import annotations
 
 import os
+import random
 import socket
+import time
 from typing import TYPE_CHECKING
 
 from ml_metadata import metadata_store
@@ -66,12 +68,28 @@ def connection_config(url: str | MetadataUrl, base_dir: str = ".", read_only: bo
     return config
 
 
+# What MLMD says when another process is creating the same new store (database, tables) at this moment.
+_RACES = ("concurrent connection to the empty database", "pg_database_datname_index", "already exists")
+_RACE_RETRIES = 20
+
+
 def open_store(config: metadata_store_pb2.ConnectionConfig) -> metadata_store.MetadataStore:
-    """An MLMD store; raises ConnectionError with the redacted target when it cannot connect."""
-    try:
-        return metadata_store.MetadataStore(config)
-    except Exception as exc:  # MLMD raises its own status errors from C++
-        raise ConnectionError(f"cannot open the {_describe(config)} metadata store: {_why(config, exc)}") from exc
+    """An MLMD store; raises ConnectionError with the redacted target when it cannot connect.
+
+    Runs that start at once on a new server store race to create its database
+    and MLMD's tables; the losers get "MLMDEnv table exists but no
+    schema_version" (MLMD asks to retry) or PostgreSQL's duplicate database, and
+    retry here (for up to ~10 s) until the winner is done.
+    """
+    for attempt in range(_RACE_RETRIES):
+        try:
+            return metadata_store.MetadataStore(config)
+        except Exception as exc:  # MLMD raises its own status errors from C++
+            if any(race in str(exc) for race in _RACES) and attempt < _RACE_RETRIES - 1:
+                time.sleep(0.1 + 0.05 * attempt * (1 + random.random()))
+                continue
+            raise ConnectionError(f"cannot open the {_describe(config)} metadata store: {_why(config, exc)}") from exc
+    raise AssertionError("unreachable")
 
 
 def _why(config: metadata_store_pb2.ConnectionConfig, exc: Exception) -> str:

@@ -175,8 +175,8 @@ def run_spec(
     all_beam_args = run_beam_args(runner, spec.pipeline.beam_args, beam_args or [])
     files = input_files(loaded)  # read once: for the up-to-date check and for the audit record
     inputs = inputs_fingerprint(loaded, runner, all_beam_args, files)
+    store = Store(config)  # creates MLMD's tables once (retrying a race with runs started at once) before TFX
     if spec.pipeline.cache and not force:
-        store = Store(config)
         previous = up_to_date_outcome(store, spec.pipeline.name, run_fingerprint(inputs, store, spec.pipeline.name))
         if previous is not None:
             return RunReport(
@@ -197,7 +197,7 @@ def run_spec(
     from tfxkit.dag.build import build_pipeline
 
     with _logging_to(log_file, progress, verbose, [_metadata_password(loaded)]):
-        tfx_pipeline = build_pipeline(loaded, beam_args=all_beam_args, drift_baseline=drift_baseline(loaded, config))
+        tfx_pipeline = build_pipeline(loaded, beam_args=all_beam_args, drift_baseline=drift_baseline(loaded, store))
         error, exc_type = None, None
         interrupted = False
         try:
@@ -256,12 +256,12 @@ def _write_report(store: Store, pipeline: str, run_id: str, root: str) -> str | 
         return None
 
 
-def drift_baseline(loaded: LoadedSpec, config) -> DriftBaseline | None:
+def drift_baseline(loaded: LoadedSpec, store: Store) -> DriftBaseline | None:
     """The statistics of the served model's data, when the gate is to compare this run's data with them."""
     spec = loaded.spec
     if not spec.validation.gate or spec.validation.drift.enabled is False:
         return None
-    found = served_statistics(Store(config), spec.pipeline.name)
+    found = served_statistics(store, spec.pipeline.name)
     if found is None:
         return None
     statistics, run_id = found
