@@ -8,6 +8,7 @@ cached or failed, whether a model was pushed and, if not, why.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import functools
 import io
@@ -15,7 +16,9 @@ import json
 import logging
 import os
 import secrets
+import signal
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -201,7 +204,8 @@ def run_spec(
         error, exc_type = None, None
         interrupted = False
         try:
-            _launch(tfx_pipeline, runner, run_id)
+            with _interruptible():
+                _launch(tfx_pipeline, runner, run_id)
         except KeyboardInterrupt:  # Ctrl-C: record where the run stopped; re-running resumes from the cache
             interrupted, error, exc_type = True, "interrupted (Ctrl-C)", "KeyboardInterrupt"
         except Exception as exc:  # the report says which component failed and why
@@ -266,6 +270,38 @@ def drift_baseline(loaded: LoadedSpec, store: Store) -> DriftBaseline | None:
         return None
     statistics, run_id = found
     return DriftBaseline(statistics.uri, json.loads(str(statistics.properties.get("split_names") or "[]")), run_id)
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Make one Ctrl-C stop the run for sure.
+
+    Python raises KeyboardInterrupt wherever the main thread is; when that is a
+    finalizer or weakref callback (TFX and Beam make many), Python prints
+    "Exception ignored" and the run goes on. So once Ctrl-C came, it is raised
+    again every second until it has left the runner.
+    """
+    pending, done = threading.Event(), threading.Event()
+
+    def on_sigint(signum, frame):
+        pending.set()
+        raise KeyboardInterrupt
+
+    def repeat() -> None:
+        while not done.wait(1.0):
+            if pending.is_set():
+                _thread.interrupt_main()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    watcher = threading.Thread(target=repeat, name="tfxkit-ctrl-c", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+        # After a Ctrl-C, a repeat already on its way must not break the recording of where the run stopped.
+        signal.signal(signal.SIGINT, (lambda *_: None) if pending.is_set() else previous)
 
 
 def new_run_id() -> str:
