@@ -26,7 +26,8 @@ from tfxkit.config.metadata_url import MetadataUrl, parse_metadata_url
 @pytest.mark.parametrize("url, expected", [
     ("sqlite:///runs/m.db", MetadataUrl("sqlite", path="runs/m.db")),
     ("sqlite:////abs/m.db", MetadataUrl("sqlite", path="/abs/m.db")),
-    ("mysql://u:p%40ss@db.example:3307/mlmd", MetadataUrl("mysql", "db.example", 3307, "u", "p@ss", "mlmd")),
+    ("mysql://u:p%40ss@db.example:3307/mlmd", MetadataUrl("mysql", "db.example", 3307, "u", "p@ss", "mlmd",
+                                                           password_in_url=True)),
     ("postgresql://u@localhost/mlmd", MetadataUrl("postgresql", "localhost", 5432, "u", "", "mlmd")),
 ])
 def test_parse_metadata_url(url, expected):
@@ -46,6 +47,14 @@ def test_bad_metadata_urls(url, message):
 
 def test_redacted_url_hides_the_password():
     assert parse_metadata_url("mysql://u:secret@h:3306/d").redacted() == "mysql://u:***@h:3306/d"
+
+
+def test_a_password_from_the_environment_is_used_but_no_part_of_the_url(monkeypatch):
+    monkeypatch.setenv("TFXKIT_METADATA_PASSWORD", "from-env")
+    parsed = parse_metadata_url("postgresql://u@h:5432/d")
+    assert parsed.password == "from-env"
+    assert parsed.redacted() == "postgresql://u@h:5432/d"  # as written: a recorded spec hashes the same
+    assert parse_metadata_url("mysql://u:in-url@h/d").password == "in-url"  # the URL's own wins
 
 
 def _roundtrip(config: metadata_store_pb2.ConnectionConfig) -> None:

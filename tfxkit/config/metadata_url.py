@@ -28,12 +28,14 @@ class MetadataUrl:
     password: str = ""
     database: str = ""
     path: str = ""
+    password_in_url: bool = False  # False: none, or from TFXKIT_METADATA_PASSWORD
 
     def redacted(self) -> str:
         """The URL with the password hidden, for logs and reports."""
         if self.scheme == "sqlite":
             return f"sqlite:///{self.path}"
-        auth = f"{self.user}:***@" if self.password else (f"{self.user}@" if self.user else "")
+        # As written: a password from the environment is no part of the URL (nor of a recorded spec's hash).
+        auth = f"{self.user}:***@" if self.password_in_url else (f"{self.user}@" if self.user else "")
         return f"{self.scheme}://{auth}{self.host}:{self.port}/{self.database}"
 
 
@@ -68,4 +70,5 @@ def parse_metadata_url(url: str) -> MetadataUrl:
         user=unquote(parts.username or ""),
         password=unquote(parts.password or "") or os.environ.get(PASSWORD_ENV, ""),
         database=database,
+        password_in_url=bool(parts.password),
     )
