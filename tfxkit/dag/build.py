@@ -30,7 +30,7 @@ from tfx.components.statistics_gen.component import StatisticsGen
 from tfx.components.trainer.component import Trainer
 from tfx.components.transform.component import Transform
 from tfx.components.tuner.component import Tuner
-from tfx.dsl.components.base.executor_spec import ExecutorClassSpec
+from tfx.dsl.components.base.executor_spec import BeamExecutorSpec, ExecutorClassSpec
 from tfx.dsl.components.common.resolver import Resolver
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
 from tfx.orchestration import pipeline as tfx_pipeline
@@ -184,12 +184,17 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
         )
     )
     gen_cls = CsvExampleGen if data_format(loaded) == "csv" else ImportExampleGen
-    other_delimiter = {}
     if gen_cls is CsvExampleGen and spec.data.delimiter != ",":
+        from tfx.components.example_gen.component import FileBasedExampleGen
+
         from tfxkit.dag.delimited_csv import EXECUTORS
 
-        other_delimiter = {"custom_executor_spec": ExecutorClassSpec(EXECUTORS[spec.data.delimiter])}
-    gen = gen_cls(input_base=input_base, input_config=input_config, output_config=output_config, **other_delimiter)
+        # CsvExampleGen takes no executor of its own: its base class does, under the same node id.
+        gen = FileBasedExampleGen(input_base=input_base, input_config=input_config, output_config=output_config,
+                                  custom_executor_spec=BeamExecutorSpec(EXECUTORS[spec.data.delimiter]),
+                                  ).with_id("CsvExampleGen")
+    else:
+        gen = gen_cls(input_base=input_base, input_config=input_config, output_config=output_config)
     built[gen.id] = gen
     examples = gen.outputs["examples"]
 
