@@ -97,7 +97,8 @@ def test_tuned_run_report_shows_trials_and_best_values(penguin_tuned_run, tmp_pa
     html, dom = _check_report("pipelines/penguin_tuned.yaml", root, result, tmp_path / "tuned-report.png")
     best = _audit("pipelines/penguin_tuned.yaml", root, "lineage", _run_id(result))["model"]["training"][
         "hyperparameters"]
-    assert f'<code id="best-hyperparameters">{json.dumps(best, sort_keys=True)}</code>'.replace('"', "&#34;") in html
+    shown = json.dumps(best, sort_keys=True).replace('"', "&#34;")  # as Jinja2 escapes it
+    assert f'<code id="best-hyperparameters">{shown}</code>' in html
     trials = dom.split('id="trials"')[1].split("</table>")[0]
     assert trials.count("<tr") == 1 + 3  # header + max_trials
     assert trials.count("(best)") == 1 and trials.count("/tensorboard/") == 3  # each trial logged TensorBoard
