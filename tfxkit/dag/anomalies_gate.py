@@ -19,8 +19,8 @@ from tfx.dsl.component.experimental.decorators import component
 from tfx.types import artifact_utils
 from tfx.types.standard_artifacts import ExampleAnomalies, ExampleStatistics
 
-from tfxkit.dag.drift import drift_problems, format_drift, load_statistics
-from tfxkit.dag.empty_splits import empty_split_message, read_split_counts
+from tfxkit.dag.drift import drift_problems, format_drift
+from tfxkit.dag.empty_splits import empty_split_message, load_statistics, read_split_counts
 
 ANOMALIES_FILE = "SchemaDiff.pb"
 

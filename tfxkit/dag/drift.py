@@ -11,23 +11,12 @@ problem is one line naming the split, the column, the statistic and both values.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
-from tfxkit.dag.empty_splits import STATISTICS_FILE
 
 JSD, LINF = "Jensen-Shannon divergence", "L-infinity distance"
-
-
-def load_statistics(split_uri: str) -> statistics_pb2.DatasetFeatureStatisticsList | None:
-    """One split's `FeatureStats.pb`, or None when the split has none."""
-    path = os.path.join(split_uri, STATISTICS_FILE)
-    if not os.path.exists(path):
-        return None
-    with open(path, "rb") as fh:
-        return statistics_pb2.DatasetFeatureStatisticsList.FromString(fh.read())
 
 
 def _features(stats: statistics_pb2.DatasetFeatureStatisticsList) -> dict[str, Any]:

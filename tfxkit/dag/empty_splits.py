@@ -21,16 +21,21 @@ def example_count(statistics: statistics_pb2.DatasetFeatureStatisticsList) -> in
     return int(statistics.datasets[0].num_examples) if statistics.datasets else 0
 
 
+def load_statistics(split_uri: str) -> statistics_pb2.DatasetFeatureStatisticsList | None:
+    """One split's `FeatureStats.pb`, or None when the split has none."""
+    path = os.path.join(split_uri, STATISTICS_FILE)
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as fh:
+        return statistics_pb2.DatasetFeatureStatisticsList.FromString(fh.read())
+
+
 def read_split_counts(split_uris: dict[str, str]) -> dict[str, int]:
     """Examples per split, from StatisticsGen's `Split-<name>/FeatureStats.pb` folders; a missing file counts 0."""
     counts = {}
     for split, uri in split_uris.items():
-        path = os.path.join(uri, STATISTICS_FILE)
-        if not os.path.exists(path):
-            counts[split] = 0
-            continue
-        with open(path, "rb") as fh:
-            counts[split] = example_count(statistics_pb2.DatasetFeatureStatisticsList.FromString(fh.read()))
+        stats = load_statistics(uri)
+        counts[split] = example_count(stats) if stats is not None else 0
     return counts
 
 
