@@ -20,7 +20,6 @@ from typing import Any
 
 import tensorflow_model_analysis as tfma
 from tfx.components.evaluator.component import Evaluator
-from tfx.components.example_gen.csv_example_gen.component import CsvExampleGen
 from tfx.components.example_gen.import_example_gen.component import ImportExampleGen
 from tfx.components.example_validator.component import ExampleValidator
 from tfx.components.pusher.component import Pusher
@@ -183,18 +182,17 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
             ]
         )
     )
-    gen_cls = CsvExampleGen if data_format(loaded) == "csv" else ImportExampleGen
-    if gen_cls is CsvExampleGen and spec.data.delimiter != ",":
+    if data_format(loaded) == "csv":
         from tfx.components.example_gen.component import FileBasedExampleGen
 
-        from tfxkit.dag.delimited_csv import EXECUTORS
+        from tfxkit.dag.csv_example_gen import EXECUTORS
 
         # CsvExampleGen takes no executor of its own: its base class does, under the same node id.
         gen = FileBasedExampleGen(input_base=input_base, input_config=input_config, output_config=output_config,
                                   custom_executor_spec=BeamExecutorSpec(EXECUTORS[spec.data.delimiter]),
                                   ).with_id("CsvExampleGen")
     else:
-        gen = gen_cls(input_base=input_base, input_config=input_config, output_config=output_config)
+        gen = ImportExampleGen(input_base=input_base, input_config=input_config, output_config=output_config)
     built[gen.id] = gen
     examples = gen.outputs["examples"]
 
