@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,6 +20,12 @@ class CliResult:
     code: int
     stdout: str
     stderr: str
+
+
+def sigint_as_at_a_terminal() -> None:
+    """Popen's preexec_fn for a child the test sends Ctrl-C: a background job of a non-interactive shell starts
+    with SIGINT ignored and passes that on, and Python then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_cli(*args: str, timeout: int = 900, env: dict[str, str] | None = None) -> CliResult:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import REPO_ROOT, run_cli, sigint_as_at_a_terminal
 from tfxkit.dag.plan import RESOLVER_ID
 
 pytestmark = pytest.mark.e2e
@@ -68,10 +68,12 @@ def _stop_while(root: Path, node: str, sig: int, wait: float | str, stderr_file:
     """Start a run, send `sig` while `node` runs; returns (exit status, progress lines printed, run log)."""
     started, before = time.time(), max(_running(root, node), 0)
     logs_before = set((root / "logs").glob("run-*.log"))
-    env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=FAULTS, TFXKIT_TEST_SLOW_PUSH="60")
+    env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=FAULTS, TFXKIT_TEST_SLOW_PUSH="60",
+               TFXKIT_TEST_SLOW_EXAMPLE_GEN="10")
     with open(stderr_file, "w") as err:
         proc = subprocess.Popen([sys.executable, "-m", "tfxkit", "run", SPEC, "--root", str(root), *QUICK],
-                                cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+                                cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=err, text=True, env=env,
+                                preexec_fn=sigint_as_at_a_terminal)
         lines = []
         for line in proc.stdout:
             lines.append(line.rstrip())

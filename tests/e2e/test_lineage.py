@@ -102,7 +102,7 @@ def test_lineage_latest_reaches_data_schema_blessing_and_spec(history):
     assert "served now" in text.stdout
     assert f"{DATA}  " in text.stdout and f"sha256 {sha256}" in text.stdout
     assert f"curated {REPO_ROOT / 'schemas/penguin.pbtxt'}" in text.stdout
-    assert re.search(r"accuracy 0\.9\d+  threshold lower_bound 0\.9 .* -> passed", text.stdout)
+    assert re.search(r"accuracy (0\.9\d+|1\.0+)  threshold lower_bound 0\.9 .* -> passed", text.stdout)
     assert f"spec {spec_hash}" in text.stdout
 
     p = audit_json(history, "lineage")
@@ -128,7 +128,7 @@ def test_diff_reports_the_changed_key_metric_deltas_and_cached_components(histor
     assert result.code == 0, result.stderr
     assert f"run {history.first} -> run {history.second}" in result.stdout
     assert "trainer.learning_rate.initial: 0.01 -> 0.005" in result.stdout
-    assert re.search(r"accuracy: 0\.\d{4} -> 0\.\d{4}  \([+-]\d\.\d{4}\)", result.stdout)
+    assert re.search(r"accuracy: [01]\.\d{4} -> [01]\.\d{4}  \([+-]\d\.\d{4}\)", result.stdout)
     d = audit_json(history, "diff", history.second, history.first)
     assert d["spec"] == [{"key": "trainer.learning_rate.initial", "old": 0.01, "new": 0.005}]
     assert d["files"] == [] and d["schema"] == []

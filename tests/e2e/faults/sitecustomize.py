@@ -1,9 +1,15 @@
-"""Test harness, loaded by `python` when this folder is on PYTHONPATH: with TFXKIT_TEST_SLOW_PUSH=SECONDS,
-the Pusher's copy into a hidden `.partial` folder stops half-way (one file written) for that long, so an
-e2e test can kill -9 the run mid-push and check that no partial model is ever visible to a server."""
+"""Test harness, loaded by `python` when this folder is on PYTHONPATH, so that an e2e test can stop a run
+at a chosen moment:
+- TFXKIT_TEST_SLOW_PUSH=SECONDS: the Pusher's copy into a hidden `.partial` folder stops half-way (one file
+  written) for that long, to kill -9 the run mid-push and check that no partial model is ever visible.
+- TFXKIT_TEST_SLOW_EXAMPLE_GEN=SECONDS: CsvExampleGen's executor waits that long before it reads, so that
+  the component is surely RUNNING in MLMD when the signal comes (it takes about a second on the penguins)."""
 
+import importlib.abc
+import importlib.util
 import os
 import shutil
+import sys
 import time
 
 if os.environ.get("TFXKIT_TEST_SLOW_PUSH"):
@@ -18,3 +24,33 @@ if os.environ.get("TFXKIT_TEST_SLOW_PUSH"):
         return _copytree(src, dst, *args, **kwargs)
 
     shutil.copytree = _slow_copytree
+
+
+class _SlowExampleGen(importlib.abc.MetaPathFinder):
+    """Wraps the executor's Do() once tfxkit.dag.csv_example_gen is imported (by the real loader)."""
+
+    MODULE = "tfxkit.dag.csv_example_gen"
+
+    def find_spec(self, name, path, target=None):
+        if name != self.MODULE:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        load = spec.loader.exec_module
+
+        def exec_module(module):
+            load(module)
+            do = module._Executor.Do
+
+            def slow_do(self, *args, **kwargs):
+                time.sleep(float(os.environ["TFXKIT_TEST_SLOW_EXAMPLE_GEN"]))
+                return do(self, *args, **kwargs)
+
+            module._Executor.Do = slow_do
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+if os.environ.get("TFXKIT_TEST_SLOW_EXAMPLE_GEN"):
+    sys.meta_path.insert(0, _SlowExampleGen())
