@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import tensorflow_model_analysis as tfma
+from google.protobuf import wrappers_pb2
 from tfx.components.evaluator.component import Evaluator
 from tfx.components.example_gen.import_example_gen.component import ImportExampleGen
 from tfx.components.example_validator.component import ExampleValidator
@@ -136,6 +137,9 @@ def eval_config(loaded: LoadedSpec) -> tfma.EvalConfig:
         ],
         slicing_specs=[overall] + slices,
         metrics_specs=[tfma.MetricsSpec(metrics=metrics)],
+        # Only the metrics named above. TFMA's defaults (the model's compiled metrics) load every model once more
+        # through Keras, which parses the SavedModel in pure-Python protobuf: most of the Evaluator's time.
+        options=tfma.Options(include_default_metrics=wrappers_pb2.BoolValue(value=False)),
     )
 
 
@@ -183,14 +187,10 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
         )
     )
     if data_format(loaded) == "csv":
-        from tfx.components.example_gen.component import FileBasedExampleGen
+        from tfxkit.dag.csv_example_gen import CsvExampleGen
 
-        from tfxkit.dag.csv_example_gen import EXECUTORS
-
-        # CsvExampleGen takes no executor of its own: its base class does, under the same node id.
-        gen = FileBasedExampleGen(input_base=input_base, input_config=input_config, output_config=output_config,
-                                  custom_executor_spec=BeamExecutorSpec(EXECUTORS[spec.data.delimiter]),
-                                  ).with_id("CsvExampleGen")
+        gen = CsvExampleGen(input_base=input_base, input_config=input_config, output_config=output_config,
+                            delimiter=spec.data.delimiter)
     else:
         gen = ImportExampleGen(input_base=input_base, input_config=input_config, output_config=output_config)
     built[gen.id] = gen

@@ -28,7 +28,9 @@ from typing import Any
 import apache_beam as beam
 import pyarrow as pa
 from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
+from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.components.example_gen.csv_example_gen import executor as tfx_csv
+from tfx.dsl.components.base.executor_spec import BeamExecutorSpec
 from tfx.dsl.io import fileio
 from tfx.types import standard_component_specs
 from tfx_bsl.coders import csv_decoder, example_coder
@@ -138,3 +140,16 @@ class PipeExecutor(_Executor):
 
 
 EXECUTORS = {",": CommaExecutor, ";": SemicolonExecutor, "\t": TabExecutor, "|": PipeExecutor}
+
+
+class CsvExampleGen(FileBasedExampleGen):
+    """TFX's CsvExampleGen component with this module's executor for `delimiter`.
+
+    A class of its own (TFX's CsvExampleGen takes no executor) so that MLMD, the
+    Kubeflow UI and the node id all call it CsvExampleGen.
+    """
+
+    EXECUTOR_SPEC = BeamExecutorSpec(CommaExecutor)
+
+    def __init__(self, *, delimiter: str = ",", **kwargs: Any):
+        super().__init__(custom_executor_spec=BeamExecutorSpec(EXECUTORS[delimiter]), **kwargs)
