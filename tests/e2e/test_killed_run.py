@@ -146,10 +146,10 @@ def test_runs_stopped_in_every_component_resume_and_never_leave_a_partial_model(
     assert latest["status"] == "pushed"
     assert {latest["nodes"][n] for n in DATA_NODES} == {"cached"}
     statuses = [r["status"] for r in reversed(stopped)]
-    # The run killed in the Pusher is `incomplete`, not yet `abandoned`: the run that finished its push did so
-    # within a minute of it, and the audit waits that long before calling a silent run abandoned.
-    assert statuses[:6] == ["abandoned", "abandoned", "interrupted", "abandoned", "abandoned", "abandoned"]
-    assert statuses[6] in ("incomplete", "abandoned")
+    # The runs killed in the Evaluator and in the Pusher may still read `incomplete`: the audit calls a silent
+    # run abandoned only once a later run finished over a minute after it, and the final run can be quicker.
+    assert statuses[:5] == ["abandoned", "abandoned", "interrupted", "abandoned", "abandoned"]
+    assert set(statuses[5:]) <= {"incomplete", "abandoned"} and len(statuses) == 7
     interrupted = stopped[-3]
     assert interrupted["nodes"]["Transform"] == "canceled"
     assert "interrupted during Transform" in interrupted["reason"]
