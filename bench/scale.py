@@ -267,11 +267,11 @@ def write_table(results: list[Result], out: Path) -> str:
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "scale.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["runner", "rows", "ok", "total_s", "rows_per_s", "peak_rss_mb", *[f"{n}_s" for n in names]])
+        writer.writerow(["runner", "rows", "ok", "total_s", "rows_per_s", "peak_rss_mib", *[f"{n}_s" for n in names]])
         for r in results:
             writer.writerow([r.runner, r.rows, r.ok, f"{r.seconds:.1f}", f"{r.rows / r.seconds:.0f}",
                              f"{r.peak_rss / 2**20:.0f}", *[f"{r.components.get(n, float('nan')):.1f}" for n in names]])
-    head = ["runner", "rows", "total s", "rows/s", "peak RSS MB", *names]
+    head = ["runner", "rows", "total s", "rows/s", "peak RSS MiB", *names]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         cells = [r.runner, f"{r.rows:,}", f"{r.seconds:.0f}" + ("" if r.rc == 0 else f" (exit {r.rc})"),
@@ -444,7 +444,7 @@ def main() -> int:
                 results.append(result)
                 status = {0: "ok", 3: "ok, not blessed"}.get(result.rc, f"FAILED (exit {result.rc}; log {result.log})")
                 print(f"  -> {result.seconds:.0f} s, {rows / result.seconds:,.0f} rows/s, peak RSS "
-                      f"{result.peak_rss / 2**20:,.0f} MB, {status}", flush=True)
+                      f"{result.peak_rss / 2**20:,.0f} MiB, {status}", flush=True)
     finally:
         if portable is not None:
             portable.close()
