@@ -55,8 +55,6 @@ def test_e2e_vs_tfx_smoke():
         assert row in out
 
 
-@pytest.mark.skipif(not os.environ.get("TFXKIT_TEST_SCALE_SMOKE"),
-                    reason="three taxi runs on three runners (~10 min of two cores): set TFXKIT_TEST_SCALE_SMOKE=1")
 def test_scale_smoke(tmp_path):
     """Generated taxi-like data through the taxi pipeline, a table and a plot written."""
     out = run_bench("scale.py", "--out", str(tmp_path)).stdout
