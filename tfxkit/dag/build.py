@@ -40,6 +40,7 @@ from tfx.types import Channel, standard_artifacts
 from tfxkit.dag import atomic_push
 from tfxkit.dag.anomalies_gate import AnomaliesGate
 from tfxkit.dag.baseline_strategy import CANDIDATE_KEY, LatestBlessedOtherModelStrategy
+from tfxkit.dag.csv_example_gen import CsvExampleGen
 from tfxkit.dag.staging import content_addressed_copy
 from tfxkit.dag.plan import RESOLVER_ID, ClusterTarget, custom_components, data_format, plan_nodes
 from tfxkit.metadata.connection import spec_connection_config
@@ -187,8 +188,6 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
         )
     )
     if data_format(loaded) == "csv":
-        from tfxkit.dag.csv_example_gen import CsvExampleGen
-
         gen = CsvExampleGen(input_base=input_base, input_config=input_config, output_config=output_config,
                             delimiter=spec.data.delimiter)
     else:

@@ -1,4 +1,4 @@
-"""CsvExampleGen's executor: TFX's CSV parsing and typing, examples serialized in C++.
+"""CsvExampleGen with tfxkit's executor: TFX's CSV parsing and typing, examples serialized in C++.
 
 TFX's own executor builds one `tf.train.Example` per row in Python and serializes
 it twice (to hash it into a split, to write it). With the lock's pure-Python
