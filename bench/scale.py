@@ -139,6 +139,7 @@ class Result:
     peak_rss: int = 0
     components: dict[str, float] = field(default_factory=dict)
     log: str = ""
+    peak_made_of: str = ""
 
     @property
     def ok(self) -> bool:
@@ -146,25 +147,26 @@ class Result:
         return self.rc in (0, 3)
 
 
-def tree_rss(proc) -> int:
-    """Resident bytes of a process and all its descendants (0 for those that vanish mid-read)."""
+def tree_rss(proc) -> list[int]:
+    """Resident bytes of a process and of each of its descendants (those that vanish mid-read are left out)."""
     import psutil
 
-    total = 0
     try:
         members = [proc] + proc.children(recursive=True)
     except psutil.Error:
-        return 0
+        return []
+    sizes = []
     for member in members:
         try:
-            total += member.memory_info().rss
+            sizes.append(member.memory_info().rss)
         except psutil.Error:
             pass
-    return total
+    return sizes
 
 
-def timed_run(cmd: list[str], log: Path, env: dict[str, str], timeout: float) -> tuple[int, float, int, str]:
-    """(exit status, wall seconds, peak tree RSS bytes, stdout) of one run, RSS sampled every 0.2 s."""
+def timed_run(cmd: list[str], log: Path, env: dict[str, str], timeout: float) -> tuple[int, float, int, str, str]:
+    """(exit status, wall seconds, peak tree RSS bytes, stdout, what made the peak) of one run, RSS sampled every
+    0.2 s; what made the peak: when it came and the RSS of each process of the tree then, largest first."""
     import psutil
 
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -172,11 +174,15 @@ def timed_run(cmd: list[str], log: Path, env: dict[str, str], timeout: float) ->
         started = time.perf_counter()
         popen = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=out, text=True,
                                  start_new_session=True)
-        proc, peak, stop = psutil.Process(popen.pid), [0], threading.Event()
+        proc, peak, stop = psutil.Process(popen.pid), [0, ""], threading.Event()
 
         def sample() -> None:
             while not stop.wait(0.2):
-                peak[0] = max(peak[0], tree_rss(proc))
+                sizes = tree_rss(proc)
+                if sum(sizes) > peak[0]:
+                    peak[0] = sum(sizes)
+                    peak[1] = (f"at {time.perf_counter() - started:.0f} s, {len(sizes)} processes: "
+                               + " + ".join(f"{size / 2**20:,.0f}" for size in sorted(sizes, reverse=True)) + " MiB")
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -189,7 +195,7 @@ def timed_run(cmd: list[str], log: Path, env: dict[str, str], timeout: float) ->
         sampler.join()
         seconds = time.perf_counter() - started
         out.write(stdout)
-    return popen.returncode, seconds, peak[0], stdout
+    return popen.returncode, seconds, peak[0], stdout, peak[1]
 
 
 def free_port() -> int:
@@ -251,8 +257,8 @@ def run_one(runner: str, rows: int, csv_path: Path, work: Path, epochs: int, env
         assert portable is not None
         cmd += ["--runner", "beam", *portable.beam_args()]
     log = work / "logs" / f"{runner}-{rows}.log"
-    rc, seconds, peak, stdout = timed_run(cmd, log, env, timeout)
-    result = Result(runner, rows, seconds, rc, peak, log=str(log))
+    rc, seconds, peak, stdout, peak_made_of = timed_run(cmd, log, env, timeout)
+    result = Result(runner, rows, seconds, rc, peak, log=str(log), peak_made_of=peak_made_of)
     for line in stdout.splitlines():
         if (m := _DONE.match(line.strip())) and m.group(2):
             result.components[m.group(1)] = float(m.group(2))
@@ -444,7 +450,7 @@ def main() -> int:
                 results.append(result)
                 status = {0: "ok", 3: "ok, not blessed"}.get(result.rc, f"FAILED (exit {result.rc}; log {result.log})")
                 print(f"  -> {result.seconds:.0f} s, {rows / result.seconds:,.0f} rows/s, peak RSS "
-                      f"{result.peak_rss / 2**20:,.0f} MiB, {status}", flush=True)
+                      f"{result.peak_rss / 2**20:,.0f} MiB ({result.peak_made_of}), {status}", flush=True)
     finally:
         if portable is not None:
             portable.close()
