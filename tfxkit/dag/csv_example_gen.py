@@ -33,7 +33,7 @@ from tfx.components.example_gen.csv_example_gen import executor as tfx_csv
 from tfx.dsl.components.base.executor_spec import BeamExecutorSpec
 from tfx.dsl.io import fileio
 from tfx.types import standard_component_specs
-from tfx_bsl.coders import batch_util, csv_decoder, example_coder
+from tfx_bsl.coders import csv_decoder, example_coder
 
 
 def _column_names(path: str, delimiter: str) -> list[str]:
@@ -108,24 +108,12 @@ class _CsvToSerializedExamples(beam.PTransform):
         for path in files[1:]:
             if _column_names(path, self._delimiter) != column_names:
                 raise RuntimeError(f"Files in same split {self._pattern} have different header.")
-        # The files are read twice: once to infer the column types, once to convert. Converting the rows of a
-        # single read would wait for the inference with every parsed row held in memory (3.7 GB at 1M rows).
-        paths = pipeline | "CreateFilenames" >> beam.Create(files)
-        column_infos = beam.pvalue.AsSingleton(
-            paths
-            | "ReadForTypes" >> beam.ParDo(tfx_csv._ReadCsvRecordsFromTextFile())  # noqa: SLF001
-            | "ParseForTypes" >> beam.ParDo(csv_decoder.ParseCSVLine(self._delimiter))
-            | "ParsedCells" >> beam.Keys()
-            | "InferColumnTypes" >> beam.CombineGlobally(
-                csv_decoder.ColumnTypeInferrer(column_names=column_names, skip_blank_lines=True)))
-        return (paths
-                | "ReadFromText" >> beam.ParDo(tfx_csv._ReadCsvRecordsFromTextFile())  # noqa: SLF001
-                | "ParseCSVLines" >> beam.ParDo(csv_decoder.ParseCSVLine(self._delimiter))
-                | "BatchCSVLines" >> batch_util.BatchRecords(None, telemetry_descriptors=["CsvExampleGen"],
-                                                            record_size_fn=lambda kv: len(kv[1]) << 1)
-                | "ToRecordBatch" >> beam.ParDo(
-                    csv_decoder.BatchedCSVRowsToRecordBatch(skip_blank_lines=True), column_infos)
-                | "ToSerializedExample" >> beam.ParDo(_EncodeSorted()))
+        lines = (pipeline
+                 | "CreateFilenames" >> beam.Create(files)
+                 | "ReadFromText" >> beam.ParDo(tfx_csv._ReadCsvRecordsFromTextFile()))  # noqa: SLF001
+        batches = lines | "ToRecordBatch" >> csv_decoder.CSVToRecordBatch(
+            column_names=column_names, desired_batch_size=None, delimiter=self._delimiter, skip_blank_lines=True)
+        return batches | "ToSerializedExample" >> beam.ParDo(_EncodeSorted())
 
 
 class _Executor(BaseExampleGenExecutor):
