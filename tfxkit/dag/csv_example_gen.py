@@ -116,26 +116,22 @@ class _CsvToSerializedExamples(beam.PTransform):
         return batches | "ToSerializedExample" >> beam.ParDo(_EncodeSorted())
 
 
-class _Executor(BaseExampleGenExecutor):
+class CommaExecutor(BaseExampleGenExecutor):
     DELIMITER = ","
 
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:
         return functools.partial(_CsvToSerializedExamples, delimiter=self.DELIMITER)
 
 
-class CommaExecutor(_Executor):
-    DELIMITER = ","
-
-
-class SemicolonExecutor(_Executor):
+class SemicolonExecutor(CommaExecutor):
     DELIMITER = ";"
 
 
-class TabExecutor(_Executor):
+class TabExecutor(CommaExecutor):
     DELIMITER = "\t"
 
 
-class PipeExecutor(_Executor):
+class PipeExecutor(CommaExecutor):
     DELIMITER = "|"
 
 

@@ -40,13 +40,13 @@ class _SlowExampleGen(importlib.abc.MetaPathFinder):
 
         def exec_module(module):
             load(module)
-            do = module._Executor.Do
+            do = module.CommaExecutor.Do
 
             def slow_do(self, *args, **kwargs):
                 time.sleep(float(os.environ["TFXKIT_TEST_SLOW_EXAMPLE_GEN"]))
                 return do(self, *args, **kwargs)
 
-            module._Executor.Do = slow_do
+            module.CommaExecutor.Do = slow_do  # every delimiter's executor inherits it
 
         spec.loader.exec_module = exec_module
         return spec
