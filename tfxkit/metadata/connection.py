@@ -68,8 +68,12 @@ def connection_config(url: str | MetadataUrl, base_dir: str = ".", read_only: bo
     return config
 
 
-# What MLMD says when another process is creating the same new store (database, tables) at this moment.
-_RACES = ("concurrent connection to the empty database", "pg_database_datname_index", "already exists")
+# What MLMD and the servers say when another process is creating the same new store (database, tables,
+# MLMD's schema row) at this moment: MLMD's "Please retry the connection", MariaDB's deadlock ("try
+# restarting transaction") and changed table ("please retry transaction"), PostgreSQL's duplicate catalog
+# rows (database, table types) and the duplicate table.
+_RACES = ("retry", "try restarting transaction", "pg_database_datname_index", "pg_type_typname_nsp_index",
+          "already exists")
 _RACE_RETRIES = 20
 
 
@@ -79,13 +83,14 @@ def open_store(config: metadata_store_pb2.ConnectionConfig) -> metadata_store.Me
     Runs that start at once on a new server store race to create its database
     and MLMD's tables; the losers get "MLMDEnv table exists but no
     schema_version" (MLMD asks to retry) or PostgreSQL's duplicate database, and
-    retry here (for up to ~10 s) until the winner is done.
+    retry here (for up to ~10 s) until the winner is done. The markers are matched
+    case-insensitively.
     """
     for attempt in range(_RACE_RETRIES):
         try:
             return metadata_store.MetadataStore(config)
         except Exception as exc:  # MLMD raises its own status errors from C++
-            if any(race in str(exc) for race in _RACES) and attempt < _RACE_RETRIES - 1:
+            if any(race in str(exc).lower() for race in _RACES) and attempt < _RACE_RETRIES - 1:
                 time.sleep(0.1 + 0.05 * attempt * (1 + random.random()))
                 continue
             raise ConnectionError(f"cannot open the {_describe(config)} metadata store: {_why(config, exc)}") from exc
