@@ -39,6 +39,7 @@ bench-smoke: setup
 	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/trainer_throughput.py
 	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/lineage_speed.py
 	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/scale.py
+	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/scale.py --example-gen --workers 2
 
 # The taxi pipeline at 10k, 100k and 1M rows on three runners (hours on 2 cores), lowest CPU priority.
 bench-scale: setup

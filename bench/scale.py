@@ -5,6 +5,7 @@ Run from the repository root (the heavy sizes at the lowest CPU priority: others
     nice -n 19 .venv/bin/python bench/scale.py [--rows 10000,100000,1000000] \\
         [--runners local,beam,portable] [--out bench/results/scale] [--epochs 1]
     .venv/bin/python bench/scale.py --example-gen [--profile] [--rows 15000]
+    .venv/bin/python bench/scale.py --example-gen --workers 2 [--rows 1000000]
     .venv/bin/python bench/scale.py --smoke          # or TFXKIT_BENCH_SMOKE=1
 
 Data: `generate` writes taxi-like CSVs of N rows, deterministically (seed 0),
@@ -34,7 +35,12 @@ in-process for StatisticsGen, Transform and Evaluator at 1M rows.
 --example-gen runs TFX's CsvExampleGen executor and tfxkit's (tfxkit/dag/csv_example_gen.py)
 one after the other in this process on N generated rows (in-process DirectRunner,
 as the local runner does), prints both times and their ratio and checks that the
-splits hold the same bytes; --profile adds cProfile's view of each.
+splits hold the same bytes; --profile adds cProfile's view of each. With
+--workers W it instead runs tfxkit's executor twice under the multi-process
+DirectRunner (W workers), each in a fresh process: once through TFX's WriteSplit
+(a Reshuffle before writing) and once through tfxkit's (none on the DirectRunner),
+and prints Do()'s time and the peak memory of each and whether each split holds
+the same examples.
 
 --smoke: 400 rows, the local runner, 1 epoch, a table and plot written; the
 figures mean nothing (CI runs it so the benchmark cannot break unnoticed).
@@ -349,6 +355,20 @@ def check_targets(results: list[Result]) -> list[str]:
 # ---------------------------------------------------------------- profile
 
 
+def example_gen_properties(csv_dir: Path) -> dict:
+    """The exec properties tfxkit's build gives CsvExampleGen: every file one input, train 4 : eval 1."""
+    from tfx.proto import example_gen_pb2
+    from tfx.utils import proto_utils
+
+    input_config = example_gen_pb2.Input(splits=[example_gen_pb2.Input.Split(name="all", pattern="*")])
+    output_config = example_gen_pb2.Output(split_config=example_gen_pb2.SplitConfig(splits=[
+        example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=4),
+        example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=1)]))
+    return {"input_base": str(csv_dir), "input_config": proto_utils.proto_to_json(input_config),
+            "output_config": proto_utils.proto_to_json(output_config), "output_data_format": 6,
+            "output_file_format": 5}
+
+
 def compare_example_gen(rows: int, work: Path, profile: bool, top: int = 25) -> None:
     """TFX's CsvExampleGen executor and tfxkit's, in process, side by side on the same rows (optionally profiled)."""
     import cProfile
@@ -357,19 +377,11 @@ def compare_example_gen(rows: int, work: Path, profile: bool, top: int = 25) -> 
 
     csv_path = generate(rows, work / "data" / f"taxi-{rows}" / "data.csv")
     from tfx.components.example_gen.csv_example_gen.executor import Executor
-    from tfx.proto import example_gen_pb2
     from tfx.types import standard_artifacts
-    from tfx.utils import proto_utils
 
     from tfxkit.dag.csv_example_gen import CommaExecutor
 
-    input_config = example_gen_pb2.Input(splits=[example_gen_pb2.Input.Split(name="all", pattern="*")])
-    output_config = example_gen_pb2.Output(split_config=example_gen_pb2.SplitConfig(splits=[
-        example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=4),
-        example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=1)]))
-    exec_properties = {"input_base": str(csv_path.parent), "input_config": proto_utils.proto_to_json(input_config),
-                       "output_config": proto_utils.proto_to_json(output_config), "output_data_format": 6,
-                       "output_file_format": 5}
+    exec_properties = example_gen_properties(csv_path.parent)
     seconds, sizes = {}, {}
     for name, executor in (("TFX", Executor()), ("tfxkit", CommaExecutor())):
         examples = standard_artifacts.Examples()
@@ -394,6 +406,71 @@ def compare_example_gen(rows: int, work: Path, profile: bool, top: int = 25) -> 
           f"split bytes {'equal' if sizes['TFX'] == sizes['tfxkit'] else 'DIFFER'}")
 
 
+def example_gen_memory(rows: int, work: Path, workers: int) -> None:
+    """tfxkit's CsvExampleGen under the multi-process DirectRunner with TFX's WriteSplit (a Reshuffle before
+    writing) and with its own (none on the DirectRunner), each in a fresh process: Do()'s time and the peak
+    RSS of the process tree side by side, and whether each split holds the same examples."""
+    csv_path = generate(rows, work / "data" / f"taxi-{rows}" / "data.csv")
+    env = dict(os.environ, PYTHONWARNINGS="ignore", TF_USE_LEGACY_KERAS="1",
+               PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    measured, contents = {}, {}
+    for write in ("reshuffle", "tfxkit"):
+        out = work / "examples" / write
+        shutil.rmtree(out, ignore_errors=True)
+        cmd = [PYTHON, __file__, "--example-gen-child", write, str(csv_path.parent), str(out), str(workers)]
+        rc, _, peak, stdout, made_of = timed_run(cmd, work / "logs" / f"example-gen-{write}.log", env, 4 * 3600)
+        if rc != 0:
+            raise SystemExit(f"bench: CsvExampleGen ({write}) failed, exit {rc}: {work / 'logs'}")
+        seconds = float(stdout.split()[-1])
+        measured[write], contents[write] = (seconds, peak), split_contents(out)
+        print(f"bench: CsvExampleGen, {rows:,} rows, DirectRunner with {workers} workers, "
+              f"{'TFX' if write == 'reshuffle' else 'tfxkit'} WriteSplit: Do() {seconds:.1f} s, "
+              f"peak RSS {peak / 2**20:,.0f} MiB ({made_of}); records per split "
+              f"{ {split: n for split, (n, _) in contents[write].items()} }", flush=True)
+    (t_old, m_old), (t_new, m_new) = measured["reshuffle"], measured["tfxkit"]
+    print(f"bench: TFX / tfxkit WriteSplit: peak memory {m_old / m_new:.2f}x, time {t_old / t_new:.2f}x; "
+          f"each split's examples {'the same' if contents['reshuffle'] == contents['tfxkit'] else 'DIFFER'}")
+
+
+def split_contents(examples_uri: Path) -> dict[str, tuple[int, str]]:
+    """Per split: the number of records and a digest of them as a multiset (the order of records across the
+    files is the runner's), read here from the TFRecord framing without TensorFlow."""
+    import gzip
+    import hashlib
+
+    contents = {}
+    for split in sorted(p.name.removeprefix("Split-") for p in examples_uri.glob("Split-*")):
+        digests = []
+        for path in (examples_uri / f"Split-{split}").glob("*.gz"):
+            with gzip.open(path) as fh:
+                while header := fh.read(12):  # length (8), its CRC (4), payload, its CRC (4)
+                    n = int.from_bytes(header[:8], "little")
+                    digests.append(hashlib.sha256(fh.read(n)).digest())
+                    fh.read(4)
+        contents[split] = (len(digests), hashlib.sha256(b"".join(sorted(digests))).hexdigest())
+    return contents
+
+
+def _example_gen_child(write: str, csv_dir: str, out: str, workers: int) -> None:
+    """One CsvExampleGen run for example_gen_memory; prints Do()'s seconds last."""
+    import apache_beam as beam
+    from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
+    from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
+    from tfx.types import standard_artifacts
+
+    from tfxkit.dag.csv_example_gen import CommaExecutor
+
+    argv = ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
+    executor = CommaExecutor(BaseBeamExecutor.Context(make_beam_pipeline_fn=lambda: beam.Pipeline(argv=argv)))
+    examples = standard_artifacts.Examples()
+    examples.uri = out
+    # TFX's Do (the base class's) writes through TFX's WriteSplit.
+    do = BaseExampleGenExecutor.Do if write == "reshuffle" else CommaExecutor.Do
+    started = time.perf_counter()
+    do(executor, {}, {"examples": [examples]}, example_gen_properties(Path(csv_dir)))
+    print(f"{time.perf_counter() - started:.2f}")
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -409,9 +486,18 @@ def main() -> int:
     parser.add_argument("--example-gen", action="store_true",
                         help="only CsvExampleGen: TFX's executor and tfxkit's side by side on the first size")
     parser.add_argument("--profile", action="store_true", help="with --example-gen: cProfile both")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="with --example-gen: instead, memory with and without TFX's Reshuffle on this many "
+                             "DirectRunner workers")
+    parser.add_argument("--example-gen-child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--smoke", action="store_true", default=os.environ.get("TFXKIT_BENCH_SMOKE") == "1",
                         help="400 rows, local runner: check that the benchmark runs (figures mean nothing)")
     args = parser.parse_args()
+    if args.example_gen_child:
+        sys.path.insert(0, str(REPO))
+        write, csv_dir, out, workers = args.example_gen_child
+        _example_gen_child(write, csv_dir, out, int(workers))
+        return 0
     if args.smoke:
         args.rows, args.epochs = "400", 1
         if args.runners == parser.get_default("runners"):
@@ -428,7 +514,10 @@ def main() -> int:
 
     if args.example_gen:
         sys.path.insert(0, str(REPO))
-        compare_example_gen(sizes[0], work, args.profile)
+        if args.workers:
+            example_gen_memory(sizes[0], work, args.workers)
+        else:
+            compare_example_gen(sizes[0], work, args.profile)
         return 0
 
     # The worker pool starts SDK workers as `python -c ...`: this interpreter's folder first on PATH; they are

@@ -1,7 +1,9 @@
 """tfxkit's CsvExampleGen executor against TFX's: the same examples in the same splits, on awkward CSVs.
 
 Both executors run for real (Beam's DirectRunner in this process) on the same files; their
-outputs are compared split by split as sets of deterministically serialized Examples.
+outputs are compared split by split, record by record in file order, as deterministically
+serialized Examples: TFX's Reshuffle before writing, which tfxkit's executor leaves out on the
+DirectRunner, reorders nothing there.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def _records(folder: Path) -> list[bytes]:
 
 
 def _run(executor, input_base: Path, out: Path) -> dict[str, list[bytes]]:
-    """One executor's Do() on every CSV in input_base; each split's Examples, deterministically serialized."""
+    """One executor's Do() on every CSV in input_base; each split's Examples in file order, deterministically
+    serialized."""
     examples = standard_artifacts.Examples()
     examples.uri = str(out)
     executor.Do({}, {standard_component_specs.EXAMPLES_KEY: [examples]}, {
@@ -58,8 +61,8 @@ def _run(executor, input_base: Path, out: Path) -> dict[str, list[bytes]]:
                 example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=2),
                 example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=1)]))),
     })
-    return {split: sorted(tf.train.Example.FromString(r).SerializeToString(deterministic=True)
-                          for r in _records(out / f"Split-{split}"))
+    return {split: [tf.train.Example.FromString(r).SerializeToString(deterministic=True)
+                    for r in _records(out / f"Split-{split}")]
             for split in ("train", "eval")}
 
 
@@ -118,3 +121,16 @@ def test_encoded_bytes_are_the_deterministic_serialization():
     empty_cell = tf.train.Example.FromString(encoded[1]).features.feature
     assert empty_cell["z" * 130].HasField("bytes_list") and not empty_cell["z" * 130].bytes_list.value
     assert not empty_cell["m"].WhichOneof("kind")
+
+
+@pytest.mark.parametrize("runner, reshuffles", [
+    ("DirectRunner", False), ("BundleBasedDirectRunner", False), ("SwitchingDirectRunner", False),
+    ("FlinkRunner", True), ("SparkRunner", True), ("PortableRunner", True)])
+def test_splits_are_reshuffled_before_writing_except_on_the_direct_runner(tmp_path, runner, reshuffles):
+    import apache_beam as beam
+
+    pipeline = beam.Pipeline(runner=runner)  # built, never run
+    _ = (pipeline | beam.Create([b"x"])
+         | csv_example_gen.WriteSplit(str(tmp_path), csv_example_gen.reshuffles(pipeline)))
+    steps = [t.unique_name for t in pipeline.to_runner_api().components.transforms.values()]
+    assert any(step.endswith("/Shuffle") for step in steps) == reshuffles, steps

@@ -64,6 +64,13 @@ def test_scale_smoke(tmp_path):
     assert (tmp_path / "scale.png").stat().st_size > 0
 
 
+def test_example_gen_memory_smoke(tmp_path):
+    """CsvExampleGen under two DirectRunner workers through TFX's WriteSplit and tfxkit's: the same examples."""
+    out = run_bench("scale.py", "--example-gen", "--workers", "2", "--workdir", str(tmp_path)).stdout
+    assert "TFX / tfxkit WriteSplit: peak memory" in out
+    assert "each split's examples the same" in out, out
+
+
 def test_report_size_smoke(penguin_first_run):
     """Generated TFDV statistics, event files and slices on the shared penguin run's store (read only)."""
     root, result = penguin_first_run
