@@ -6,6 +6,7 @@ Run from the repository root (the heavy sizes at the lowest CPU priority: others
         [--runners local,beam,portable] [--out bench/results/scale] [--epochs 1]
     .venv/bin/python bench/scale.py --example-gen [--profile] [--rows 15000]
     .venv/bin/python bench/scale.py --example-gen --workers 2 [--rows 1000000]
+    .venv/bin/python bench/scale.py --statistics-gen [--workers 2] [--rows 1000000]
     .venv/bin/python bench/scale.py --smoke          # or TFXKIT_BENCH_SMOKE=1
 
 Data: `generate` writes taxi-like CSVs of N rows, deterministically (seed 0),
@@ -41,6 +42,11 @@ DirectRunner (W workers), each in a fresh process: once through TFX's WriteSplit
 (a Reshuffle before writing) and once through tfxkit's (none on the DirectRunner),
 and prints Do()'s time and the peak memory of each and whether each split holds
 the same examples.
+
+--statistics-gen runs TFX's StatisticsGen on the first size's examples in process
+and on W DirectRunner workers (--workers, default 2), in turn, twice, each in a fresh
+process, and prints Do()'s time and the CPU seconds of the run process and of the
+workers: what the multi-process runner spends moving data between processes.
 
 --smoke: 400 rows, the local runner, 1 epoch, a table and plot written; the
 figures mean nothing (CI runs it so the benchmark cannot break unnoticed).
@@ -153,8 +159,9 @@ class Result:
         return self.rc in (0, 3)
 
 
-def tree_rss(proc) -> list[int]:
-    """Resident bytes of a process and of each of its descendants (those that vanish mid-read are left out)."""
+def tree_rss(proc, cpu: dict[int, float] | None = None) -> list[int]:
+    """Resident bytes of a process and of each of its descendants (those that vanish mid-read are left out);
+    `cpu`, when given, gets each one's CPU seconds so far (user + system) by pid."""
     import psutil
 
     try:
@@ -165,14 +172,19 @@ def tree_rss(proc) -> list[int]:
     for member in members:
         try:
             sizes.append(member.memory_info().rss)
+            if cpu is not None:
+                times = member.cpu_times()
+                cpu[member.pid] = times.user + times.system
         except psutil.Error:
             pass
     return sizes
 
 
-def timed_run(cmd: list[str], log: Path, env: dict[str, str], timeout: float) -> tuple[int, float, int, str, str]:
+def timed_run(cmd: list[str], log: Path, env: dict[str, str], timeout: float,
+              cpu: dict[int, float] | None = None) -> tuple[int, float, int, str, str]:
     """(exit status, wall seconds, peak tree RSS bytes, stdout, what made the peak) of one run, RSS sampled every
-    0.2 s; what made the peak: when it came and the RSS of each process of the tree then, largest first."""
+    0.2 s; what made the peak: when it came and the RSS of each process of the tree then, largest first.
+    `cpu`, when given, ends with each process's CPU seconds as last sampled, by pid (the run's own first)."""
     import psutil
 
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +196,7 @@ def timed_run(cmd: list[str], log: Path, env: dict[str, str], timeout: float) ->
 
         def sample() -> None:
             while not stop.wait(0.2):
-                sizes = tree_rss(proc)
+                sizes = tree_rss(proc, cpu)
                 if sum(sizes) > peak[0]:
                     peak[0] = sum(sizes)
                     peak[1] = (f"at {time.perf_counter() - started:.0f} s, {len(sizes)} processes: "
@@ -471,6 +483,64 @@ def _example_gen_child(write: str, csv_dir: str, out: str, workers: int) -> None
     print(f"{time.perf_counter() - started:.2f}")
 
 
+def statistics_gen_cpu(rows: int, work: Path, workers: int, repeats: int = 2) -> None:
+    """TFX's StatisticsGen on the same examples in process and under the multi-process DirectRunner, in turn,
+    each in a fresh process: Do()'s time and the CPU seconds of the run process and of the workers."""
+    import apache_beam as beam
+    from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
+    from tfx.types import standard_artifacts
+
+    from tfxkit.dag.csv_example_gen import CommaExecutor
+
+    csv_path = generate(rows, work / "data" / f"taxi-{rows}" / "data.csv")
+    examples = work / "examples" / f"taxi-{rows}-{workers}"
+    if not (examples / "Split-eval").is_dir():
+        # Written on as many workers as `--runner beam` would: one gzipped file per worker and split, which is
+        # the most StatisticsGen's workers can share (a gzipped file is read whole by one of them).
+        argv = ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
+        artifact = standard_artifacts.Examples()
+        artifact.uri = str(examples)
+        CommaExecutor(BaseBeamExecutor.Context(make_beam_pipeline_fn=lambda: beam.Pipeline(argv=argv))).Do(
+            {}, {"examples": [artifact]}, example_gen_properties(csv_path.parent))
+    env = dict(os.environ, PYTHONWARNINGS="ignore", TF_USE_LEGACY_KERAS="1",
+               PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    for attempt in range(repeats):
+        for mode_workers in (1, workers):
+            out = work / "statistics" / str(mode_workers)
+            shutil.rmtree(out, ignore_errors=True)
+            cmd = [PYTHON, __file__, "--statistics-gen-child", str(examples), str(out), str(mode_workers)]
+            cpu: dict[int, float] = {}
+            rc, seconds, _, stdout, _ = timed_run(cmd, work / "logs" / f"statistics-{mode_workers}.log", env,
+                                                  4 * 3600, cpu)
+            if rc != 0:
+                raise SystemExit(f"bench: StatisticsGen failed, exit {rc}: {work / 'logs'}")
+            run, *rest = cpu.values()
+            label = "in process" if mode_workers == 1 else f"{mode_workers} workers"
+            do_seconds = float(stdout.split()[-1])
+            print(f"bench: StatisticsGen, {rows:,} rows, {label} (#{attempt + 1}): Do() {do_seconds:.1f} s "
+                  f"of {seconds:.1f} s; CPU s: run process {run:.1f}, workers {sum(rest):.1f}, together "
+                  f"{run + sum(rest):.1f} ({(run + sum(rest)) / seconds:.2f} cores on average)", flush=True)
+
+
+def _statistics_gen_child(examples_uri: str, out: str, workers: int) -> None:
+    """One StatisticsGen run for statistics_gen_cpu (1 worker: in process); prints Do()'s seconds last."""
+    import apache_beam as beam
+    from tfx.components.statistics_gen.executor import Executor
+    from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
+    from tfx.types import artifact_utils, standard_artifacts
+
+    argv = [] if workers == 1 else ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
+    examples = standard_artifacts.Examples()
+    examples.uri = examples_uri
+    examples.split_names = artifact_utils.encode_split_names(["train", "eval"])
+    statistics = standard_artifacts.ExampleStatistics()
+    statistics.uri = out
+    executor = Executor(BaseBeamExecutor.Context(make_beam_pipeline_fn=lambda: beam.Pipeline(argv=argv)))
+    started = time.perf_counter()
+    executor.Do({"examples": [examples]}, {"statistics": [statistics]}, {"exclude_splits": "[]"})
+    print(f"{time.perf_counter() - started:.2f}")
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -489,7 +559,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0,
                         help="with --example-gen: instead, memory with and without TFX's Reshuffle on this many "
                              "DirectRunner workers")
+    parser.add_argument("--statistics-gen", action="store_true",
+                        help="only StatisticsGen, in process and on --workers (default 2) DirectRunner workers, "
+                             "twice each: time and CPU seconds per process")
     parser.add_argument("--example-gen-child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--statistics-gen-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--smoke", action="store_true", default=os.environ.get("TFXKIT_BENCH_SMOKE") == "1",
                         help="400 rows, local runner: check that the benchmark runs (figures mean nothing)")
     args = parser.parse_args()
@@ -497,6 +571,11 @@ def main() -> int:
         sys.path.insert(0, str(REPO))
         write, csv_dir, out, workers = args.example_gen_child
         _example_gen_child(write, csv_dir, out, int(workers))
+        return 0
+    if args.statistics_gen_child:
+        sys.path.insert(0, str(REPO))
+        examples, out, workers = args.statistics_gen_child
+        _statistics_gen_child(examples, out, int(workers))
         return 0
     if args.smoke:
         args.rows, args.epochs = "400", 1
@@ -512,6 +591,10 @@ def main() -> int:
     out = Path(args.out).resolve() if args.out else work
     print(f"bench: work folder {work}; {os.cpu_count()} CPUs; niceness {os.nice(0)}", flush=True)
 
+    if args.statistics_gen:
+        sys.path.insert(0, str(REPO))
+        statistics_gen_cpu(sizes[0], work, args.workers or 2, repeats=1 if args.smoke else 2)
+        return 0
     if args.example_gen:
         sys.path.insert(0, str(REPO))
         if args.workers:

@@ -8,6 +8,7 @@ each script runs to the end and prints its result table, nothing about speed.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -69,6 +70,14 @@ def test_example_gen_memory_smoke(tmp_path):
     out = run_bench("scale.py", "--example-gen", "--workers", "2", "--workdir", str(tmp_path)).stdout
     assert "TFX / tfxkit WriteSplit: peak memory" in out
     assert "each split's examples the same" in out, out
+
+
+def test_statistics_gen_cpu_smoke(tmp_path):
+    """StatisticsGen in process and on two DirectRunner workers: both run, the workers' CPU is counted."""
+    out = run_bench("scale.py", "--statistics-gen", "--workdir", str(tmp_path)).stdout
+    assert "StatisticsGen, 400 rows, in process (#1)" in out and "2 workers (#1)" in out, out
+    workers = re.search(r"2 workers \(#1\).*workers ([0-9.]+),", out)
+    assert workers and float(workers.group(1)) > 0, out
 
 
 def test_report_size_smoke(penguin_first_run):
