@@ -15,7 +15,7 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2
 
 from tests.conftest import REPO_ROOT, mysql_database, postgres_database
-from tfxkit.metadata.connection import connection_config, open_store
+from tfxkit.metadata.connection import _why, connection_config, is_creation_race, open_store
 from tfxkit.metadata.keys import SPEC, SPEC_HASH
 from tfxkit.metadata.runs import recorded_spec
 from tfxkit.metadata.store import Store
@@ -89,6 +89,38 @@ def test_mariadb_store(mysql_url):
 
 def test_postgresql_store(postgres_url):
     _roundtrip(connection_config(postgres_url))
+
+
+# Errors seen with 6 processes opening one new store at once, 20 rounds per server (MLMD 1.x, MariaDB, PostgreSQL).
+RACE_ERRORS = [
+    "In the given db, MLMDEnv table exists but no schema_version can be found. This may be due to concurrent "
+    "connection to the empty database. Please retry connection.",
+    "There are a subset of tables in MLMD instance. This may be due to concurrent connection to the empty "
+    "database. Please retry the connection. check_result: INTERNAL: mysql_query failed: errno: Table "
+    "'tfxkit_test_race.Association' doesn't exist, error: Table 'tfxkit_test_race.Association' doesn't exist",
+    "mysql_query aborted: errno: Deadlock found when trying to get lock; try restarting transaction, error: "
+    "Deadlock found when trying to get lock; try restarting transaction",
+    "INTERNAL: mysql_query  SELECT `schema_version` FROM `MLMDEnv`; returned an unexpected NULL result_set: "
+    "errno: Table definition has changed, please retry transaction",
+    'PostgreSQL metadata source error: ERROR:  duplicate key value violates unique constraint '
+    '"pg_database_datname_index"',
+    'PostgreSQL metadata source error: ERROR:  duplicate key value violates unique constraint '
+    '"pg_type_typname_nsp_index"',
+]
+
+
+@pytest.mark.parametrize("message", RACE_ERRORS)
+def test_every_store_creation_race_is_retried_and_never_called_a_refused_login(message):
+    assert is_creation_race(message)
+    mysql = connection_config("mysql://someone:pw@127.0.0.1:3306/db")
+    assert "refused" not in _why(mysql, RuntimeError(message))
+
+
+@pytest.mark.parametrize("message", ["mysql_real_connect failed: errno: , error:",
+                                     "PostgreSQL metadata source error: connection pointer is NULL",
+                                     "Cannot connect sqlite3 database: unable to open database file"])
+def test_a_refused_login_or_missing_server_is_not_retried(message):
+    assert not is_creation_race(message)
 
 
 @pytest.mark.parametrize("database", [mysql_database, postgres_database], ids=["mariadb", "postgresql"])

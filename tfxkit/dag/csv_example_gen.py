@@ -38,10 +38,10 @@ from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner, Sw
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from tfx import types
 from tfx.components.example_gen import utils, write_split
-from tfx.components.util import examples_utils
 from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
 from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.components.example_gen.csv_example_gen import executor as tfx_csv
+from tfx.components.util import examples_utils
 from tfx.dsl.components.base.executor_spec import BeamExecutorSpec
 from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2

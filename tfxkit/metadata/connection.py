@@ -83,18 +83,27 @@ def open_store(config: metadata_store_pb2.ConnectionConfig) -> metadata_store.Me
     Runs that start at once on a new server store race to create its database
     and MLMD's tables; the losers get "MLMDEnv table exists but no
     schema_version" (MLMD asks to retry) or PostgreSQL's duplicate database, and
-    retry here (for up to ~10 s) until the winner is done. The markers are matched
-    case-insensitively.
+    retry here (for up to ~10 s) until the winner is done.
     """
     for attempt in range(_RACE_RETRIES):
         try:
             return metadata_store.MetadataStore(config)
         except Exception as exc:  # MLMD raises its own status errors from C++
-            if any(race in str(exc).lower() for race in _RACES) and attempt < _RACE_RETRIES - 1:
+            if is_creation_race(str(exc)) and attempt < _RACE_RETRIES - 1:
                 time.sleep(0.1 + 0.05 * attempt * (1 + random.random()))
                 continue
             raise ConnectionError(f"cannot open the {_describe(config)} metadata store: {_why(config, exc)}") from exc
     raise AssertionError("unreachable")
+
+
+# MLMD's MySQL ("mysql_real_connect failed: errno: , error:") and PostgreSQL ("connection pointer is NULL")
+# messages for a server that refused or is not there.
+_CONNECT_FAILED = ("connect failed", "connection pointer is null", "could not connect")
+
+
+def is_creation_race(message: str) -> bool:
+    """Whether an MLMD error is another process creating the same new store right now (worth a retry)."""
+    return any(race in message.lower() for race in _RACES)
 
 
 def _why(config: metadata_store_pb2.ConnectionConfig, exc: Exception) -> str:
@@ -102,7 +111,9 @@ def _why(config: metadata_store_pb2.ConnectionConfig, exc: Exception) -> str:
     is not there and a refused login; a TCP probe tells the two apart."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     which = config.WhichOneof("config")
-    if which in ("mysql", "postgresql") and ("connect failed" in text or "Connection" in text or "errno" in text):
+    # Only MLMD's connection failures are a login question, not every error quoting "errno" (a store-creation
+    # race's "Table ... doesn't exist" was once reported as a refused login).
+    if which in ("mysql", "postgresql") and any(m in text.lower() for m in _CONNECT_FAILED):
         c = getattr(config, which)
         try:
             socket.create_connection((c.host, int(c.port)), timeout=3).close()
