@@ -418,13 +418,18 @@ def compare_example_gen(rows: int, work: Path, profile: bool, top: int = 25) -> 
           f"split bytes {'equal' if sizes['TFX'] == sizes['tfxkit'] else 'DIFFER'}")
 
 
+def child_env() -> dict[str, str]:
+    """The environment of a benchmark's child process: this repository importable, tf.keras as the runs use."""
+    return dict(os.environ, PYTHONWARNINGS="ignore", TF_USE_LEGACY_KERAS="1",
+                PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
+
+
 def example_gen_memory(rows: int, work: Path, workers: int) -> None:
     """tfxkit's CsvExampleGen under the multi-process DirectRunner with TFX's WriteSplit (a Reshuffle before
     writing) and with its own (none on the DirectRunner), each in a fresh process: Do()'s time and the peak
     RSS of the process tree side by side, and whether each split holds the same examples."""
     csv_path = generate(rows, work / "data" / f"taxi-{rows}" / "data.csv")
-    env = dict(os.environ, PYTHONWARNINGS="ignore", TF_USE_LEGACY_KERAS="1",
-               PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    env = child_env()
     measured, contents = {}, {}
     for write in ("reshuffle", "tfxkit"):
         out = work / "examples" / write
@@ -502,8 +507,7 @@ def statistics_gen_cpu(rows: int, work: Path, workers: int, repeats: int = 2) ->
         artifact.uri = str(examples)
         CommaExecutor(BaseBeamExecutor.Context(make_beam_pipeline_fn=lambda: beam.Pipeline(argv=argv))).Do(
             {}, {"examples": [artifact]}, example_gen_properties(csv_path.parent))
-    env = dict(os.environ, PYTHONWARNINGS="ignore", TF_USE_LEGACY_KERAS="1",
-               PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    env = child_env()
     for attempt in range(repeats):
         for mode_workers in (1, workers):
             out = work / "statistics" / str(mode_workers)
