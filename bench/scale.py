@@ -562,7 +562,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="with --example-gen: cProfile both")
     parser.add_argument("--workers", type=int, default=0,
                         help="with --example-gen: instead, memory with and without TFX's Reshuffle on this many "
-                             "DirectRunner workers")
+                             "DirectRunner workers; with --statistics-gen: the workers (default 2)")
     parser.add_argument("--statistics-gen", action="store_true",
                         help="only StatisticsGen, in process and on --workers (default 2) DirectRunner workers, "
                              "twice each: time and CPU seconds per process")
@@ -571,13 +571,12 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", default=os.environ.get("TFXKIT_BENCH_SMOKE") == "1",
                         help="400 rows, local runner: check that the benchmark runs (figures mean nothing)")
     args = parser.parse_args()
+    sys.path.insert(0, str(REPO))  # the modes below import tfxkit
     if args.example_gen_child:
-        sys.path.insert(0, str(REPO))
         write, csv_dir, out, workers = args.example_gen_child
         _example_gen_child(write, csv_dir, out, int(workers))
         return 0
     if args.statistics_gen_child:
-        sys.path.insert(0, str(REPO))
         examples, out, workers = args.statistics_gen_child
         _statistics_gen_child(examples, out, int(workers))
         return 0
@@ -596,11 +595,9 @@ def main() -> int:
     print(f"bench: work folder {work}; {os.cpu_count()} CPUs; niceness {os.nice(0)}", flush=True)
 
     if args.statistics_gen:
-        sys.path.insert(0, str(REPO))
         statistics_gen_cpu(sizes[0], work, args.workers or 2, repeats=1 if args.smoke else 2)
         return 0
     if args.example_gen:
-        sys.path.insert(0, str(REPO))
         if args.workers:
             example_gen_memory(sizes[0], work, args.workers)
         else:

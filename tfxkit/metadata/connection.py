@@ -77,6 +77,11 @@ _RACES = ("retry", "try restarting transaction", "pg_database_datname_index", "p
 _RACE_RETRIES = 20
 
 
+def is_creation_race(message: str) -> bool:
+    """Whether an MLMD error is another process creating the same new store right now (worth a retry)."""
+    return any(race in message.lower() for race in _RACES)
+
+
 def open_store(config: metadata_store_pb2.ConnectionConfig) -> metadata_store.MetadataStore:
     """An MLMD store; raises ConnectionError with the redacted target when it cannot connect.
 
@@ -99,11 +104,6 @@ def open_store(config: metadata_store_pb2.ConnectionConfig) -> metadata_store.Me
 # MLMD's MySQL ("mysql_real_connect failed: errno: , error:") and PostgreSQL ("connection pointer is NULL")
 # messages for a server that refused or is not there.
 _CONNECT_FAILED = ("connect failed", "connection pointer is null", "could not connect")
-
-
-def is_creation_race(message: str) -> bool:
-    """Whether an MLMD error is another process creating the same new store right now (worth a retry)."""
-    return any(race in message.lower() for race in _RACES)
 
 
 def _why(config: metadata_store_pb2.ConnectionConfig, exc: Exception) -> str:
