@@ -33,7 +33,7 @@ against rows, log-log) in --out. Targets checked and printed: 100k -> 1M time
 ratio <= 10x, peak memory < 6 GB at 1M rows, multi-process Beam faster than
 in-process for StatisticsGen, Transform and Evaluator at 1M rows.
 
---example-gen runs TFX's CsvExampleGen executor and tfxkit's (tfxkit/dag/csv_example_gen.py)
+--example-gen runs TFX's CsvExampleGen executor and tfxkit's (tfxkit.components.csv_example_gen.executor.py)
 one after the other in this process on N generated rows (in-process DirectRunner,
 as the local runner does), prints both times and their ratio and checks that the
 splits hold the same bytes; --profile adds cProfile's view of each. With
@@ -391,7 +391,7 @@ def compare_example_gen(rows: int, work: Path, profile: bool, top: int = 25) -> 
     from tfx.components.example_gen.csv_example_gen.executor import Executor
     from tfx.types import standard_artifacts
 
-    from tfxkit.dag.csv_example_gen import CommaExecutor
+    from tfxkit.components.csv_example_gen.executor import CommaExecutor
 
     exec_properties = example_gen_properties(csv_path.parent)
     seconds, sizes = {}, {}
@@ -475,7 +475,7 @@ def _example_gen_child(write: str, csv_dir: str, out: str, workers: int) -> None
     from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
     from tfx.types import standard_artifacts
 
-    from tfxkit.dag.csv_example_gen import CommaExecutor
+    from tfxkit.components.csv_example_gen.executor import CommaExecutor
 
     argv = ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
     executor = CommaExecutor(BaseBeamExecutor.Context(make_beam_pipeline_fn=lambda: beam.Pipeline(argv=argv)))
@@ -495,7 +495,7 @@ def statistics_gen_cpu(rows: int, work: Path, workers: int, repeats: int = 2) ->
     from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
     from tfx.types import standard_artifacts
 
-    from tfxkit.dag.csv_example_gen import CommaExecutor
+    from tfxkit.components.csv_example_gen.executor import CommaExecutor
 
     csv_path = generate(rows, work / "data" / f"taxi-{rows}" / "data.csv")
     examples = work / "examples" / f"taxi-{rows}-{workers}"

@@ -97,7 +97,7 @@ TARGET_RATIO = 0.8
 
 
 def spec_configs(batch_size: int, epochs: int) -> tuple[dict, dict]:
-    """Transform and Trainer custom_config, shaped as tfxkit.dag.build makes them from a validated spec."""
+    """Transform and Trainer custom_config, shaped as tfxkit.dag.plan makes them from a validated spec."""
     spec = PipelineSpec.model_validate({
         "pipeline": {"name": "bench", "root": "/tmp/bench"},
         "data": {"path": "synthetic.tfrecord", "label": LABEL},

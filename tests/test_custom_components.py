@@ -99,7 +99,7 @@ def test_the_example_pipeline_validates_and_plans_its_components():
 def test_a_valid_section_plans_the_component_before_the_pusher(tmp_path):
     loaded = load_spec(project(tmp_path, CHECK), more_checks=(component_problems,))
     nodes = {n.id: n for n in plan_nodes(loaded)}
-    assert nodes["ServingCheck"].params["num_examples"] == 10
+    assert nodes["ServingCheck"].params["parameters"]["num_examples"] == 10
     assert nodes["Pusher"].inputs["infra_blessing"] == "ServingCheck.blessing"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
-from tfxkit.dag.plan import RESOLVER_ID
+from tfxkit.dag.nodes import RESOLVER_ID
 from tfxkit.deploy.target import resolve_target
 from tfxkit.config.load import load_spec
 

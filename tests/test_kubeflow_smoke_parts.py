@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import REPO_ROOT
-from tfxkit.dag.plan import RESOLVER_ID
+from tfxkit.dag.nodes import RESOLVER_ID
 from tfxkit.deploy.smoke import _resolve, topological_order
 
 SPEC = json.loads((REPO_ROOT / "tests/golden/penguin.kubeflow.json").read_text())

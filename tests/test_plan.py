@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT, run_cli
-from tfxkit.dag.plan import GATE_ID, RESOLVER_ID, plan_nodes
+from tfxkit.dag.nodes import GATE_ID, RESOLVER_ID
+from tfxkit.dag.plan import plan_nodes
 from tfxkit.config.load import load_spec
 
 PENGUIN = REPO_ROOT / "pipelines/penguin.yaml"
@@ -56,11 +57,11 @@ def test_inferred_schema_no_gate_no_cache_and_tfrecord_input(tmp_path: Path):
     by_id = {n.id: n for n in nodes}
     assert by_id["SchemaGen"].inputs == {"statistics": "StatisticsGen.statistics"}
     assert by_id["Transform"].after == ()
-    assert by_id["Evaluator"].params["metrics"] == ["mse", "mae"]
+    assert [m["name"] for m in by_id["Evaluator"].params["metrics"]] == ["mse", "mae"]
     # No evaluation.thresholds: TFX's Evaluator would never bless, so the Pusher takes no blessing and the
     # plan says that every trained model is pushed.
     assert by_id["Pusher"].inputs == {"model": "Trainer.model"}
-    assert by_id["Pusher"].params["gate"].startswith("none: no evaluation thresholds")
+    assert by_id["Pusher"].shown["gate"].startswith("none: no evaluation thresholds")
 
 
 def test_plan_cli_text_and_json():
@@ -77,5 +78,5 @@ def test_tuning_adds_a_tuner_feeding_the_trainer():
     nodes = {n.id: n for n in plan_nodes(load_spec(REPO_ROOT / "pipelines/penguin_tuned.yaml"))}
     assert nodes["Tuner"].inputs["examples"] == "Transform.transformed_examples"
     assert nodes["Trainer"].inputs["hyperparameters"] == "Tuner.best_hyperparameters"
-    assert nodes["Tuner"].params["max_trials"] == 3
+    assert nodes["Tuner"].params["custom_config"]["tuning"]["max_trials"] == 3
     assert "Tuner" not in {n.id for n in plan_nodes(load_spec(PENGUIN))}

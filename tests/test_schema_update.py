@@ -16,7 +16,7 @@ from ml_metadata.proto import metadata_store_pb2 as mlmd
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from tests.conftest import run_cli
-from tfxkit.dag.empty_splits import empty_split_message, example_count, read_split_counts
+from tfxkit.components.data_gate.empty_splits import empty_split_message, example_count, read_split_counts
 from tfxkit.metadata import keys
 from tfxkit.metadata.connection import connection_config
 

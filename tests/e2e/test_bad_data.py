@@ -181,7 +181,7 @@ def test_several_files_per_class_at_the_gate(tmp_path):
     import tensorflow_data_validation as tfdv
 
     from tfxkit.config.models import DriftSection
-    from tfxkit.dag.drift import drift_problems
+    from tfxkit.components.data_gate.drift import drift_problems
 
     schema = tfdv.load_schema_text(str(SCHEMA))
     baseline = tfdv.generate_statistics_from_csv(str(PENGUINS))

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli, sigint_as_at_a_terminal
-from tfxkit.dag.plan import RESOLVER_ID
+from tfxkit.dag.nodes import RESOLVER_ID
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from typing import TYPE_CHECKING
+
 from tfxkit.commands.common import EXIT_OK, add_overrides, load
+
+if TYPE_CHECKING:
+    from tfxkit.dag.nodes import Node
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,8 +21,7 @@ def run(args: argparse.Namespace) -> int:
     loaded = load(args.file, args)
     nodes = plan_nodes(loaded)
     if args.json:
-        print(json.dumps([{**n.__dict__, "outputs": list(n.outputs), "after": list(n.after)} for n in nodes],
-                         indent=2, default=str))
+        print(json.dumps([_as_json(n) for n in nodes], indent=2, default=str))
         return EXIT_OK
     spec = loaded.spec
     print(f"pipeline {spec.pipeline.name}  root {loaded.resolve(spec.pipeline.root)}  "
@@ -31,9 +35,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"      after {after}")
         for key in node.outputs:
             print(f"      out  {key}")
-        for key, value in node.params.items():
+        for key, value in node.shown.items():
             print(f"      with {key} = {value}")
     return EXIT_OK
+
+
+def _as_json(node: Node) -> dict:
+    """A node for machines: wiring, caching and the parameters as `plan` shows them."""
+    return {"id": node.id, "component": node.component, "inputs": node.inputs, "outputs": list(node.outputs),
+            "after": list(node.after), "params": node.shown, "cached": node.cached, "output_types": node.output_types}
 
 
 def _kubeflow(args: argparse.Namespace) -> int:

@@ -109,7 +109,7 @@ _MEMORY = re.compile(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$")
 _SECRET_REF = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[-._a-zA-Z0-9]+$")
 COMPONENT_IDS = ("CsvExampleGen", "ImportExampleGen", "StatisticsGen", "SchemaGen", "ImportSchemaGen",
                  "ExampleValidator", "AnomaliesGate", "Transform", "Tuner", "Trainer", "Evaluator", "Pusher")
-RESOLVER_ID = "latest_blessed_model_resolver"  # tfxkit.dag.plan's resolver node
+RESOLVER_ID = "latest_blessed_model_resolver"  # the resolver node of tfxkit.dag.plan
 
 
 def _kubeflow_resources(kubeflow, custom: tuple[str, ...] = ()) -> Iterator[Problem]:

@@ -2,7 +2,7 @@
 
 The DAG comes from `tfxkit.dag.build` (the same builder the local runner uses),
 so the compiled pipeline has the same components and parameters; only paths,
-resources and the baseline resolver are the cluster's (see `tfxkit.dag.build`).
+resources and the baseline resolver are the cluster's (see `tfxkit.dag.plan`).
 Output is deterministic: keys sorted, no timestamps, so it can be reviewed.
 """
 

@@ -3,7 +3,7 @@
 `preprocessing.preprocessing_fn` (Transform) and `trainer.run_fn` (Trainer)
 read the spec sections they need from `custom_config`, so one module serves
 every pipeline. Their source hash is part of the components' cache key
-(see `tfxkit.dag.build.modules_code_hash`).
+(see `tfxkit.dag.plan.modules_code_hash`).
 """
 
 # The file the Trainer writes into its model_run output: what was trained and how it went.

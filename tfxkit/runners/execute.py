@@ -24,7 +24,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from tfxkit.dag.plan import GATE_ID, DriftBaseline, plan_nodes
+from tfxkit.dag.nodes import GATE_ID
+from tfxkit.dag.plan import DriftBaseline, plan_nodes
 from tfxkit.lineage.provenance import served_statistics
 from tfxkit.metadata.connection import spec_connection_config
 from tfxkit.metadata.runs import NodeRun, node_runs

@@ -27,9 +27,9 @@ if os.environ.get("TFXKIT_TEST_SLOW_PUSH"):
 
 
 class _SlowExampleGen(importlib.abc.MetaPathFinder):
-    """Wraps the executor's Do() once tfxkit.dag.csv_example_gen is imported (by the real loader)."""
+    """Wraps the executor's Do() once tfxkit.components.csv_example_gen.executor is imported (by the real loader)."""
 
-    MODULE = "tfxkit.dag.csv_example_gen"
+    MODULE = "tfxkit.components.csv_example_gen.executor"
 
     def find_spec(self, name, path, target=None):
         if name != self.MODULE:

@@ -1,4 +1,4 @@
-"""Copy a folder so that the copy appears whole or not at all (the Pusher's push; see atomic_push.py)."""
+"""Copy a folder so that the copy appears whole or not at all (the Pusher's push; see executor.py)."""
 
 from __future__ import annotations
 

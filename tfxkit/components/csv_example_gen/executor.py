@@ -1,4 +1,4 @@
-"""CsvExampleGen with tfxkit's executor: TFX's CSV parsing and typing, examples serialized in C++.
+"""CsvExampleGen's executor: TFX's CSV parsing and typing, examples serialized in C++.
 
 TFX's own executor builds one `tf.train.Example` per row in Python and serializes
 it twice (to hash it into a split, to write it). With the lock's pure-Python
@@ -39,10 +39,8 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from tfx import types
 from tfx.components.example_gen import utils, write_split
 from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
-from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.components.example_gen.csv_example_gen import executor as tfx_csv
 from tfx.components.util import examples_utils
-from tfx.dsl.components.base.executor_spec import BeamExecutorSpec
 from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
@@ -198,16 +196,3 @@ class PipeExecutor(CommaExecutor):
 
 
 EXECUTORS = {",": CommaExecutor, ";": SemicolonExecutor, "\t": TabExecutor, "|": PipeExecutor}
-
-
-class CsvExampleGen(FileBasedExampleGen):
-    """TFX's CsvExampleGen component with this module's executor for `delimiter`.
-
-    A class of its own (TFX's CsvExampleGen takes no executor) so that MLMD, the
-    Kubeflow UI and the node id all call it CsvExampleGen.
-    """
-
-    EXECUTOR_SPEC = BeamExecutorSpec(CommaExecutor)
-
-    def __init__(self, *, delimiter: str = ",", **kwargs: Any):
-        super().__init__(custom_executor_spec=BeamExecutorSpec(EXECUTORS[delimiter]), **kwargs)

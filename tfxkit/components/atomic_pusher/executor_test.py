@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tfxkit.dag.atomic_copy import PARTIAL_SUFFIX, atomic_copy_dir
+from tfxkit.components.atomic_pusher.atomic_copy import PARTIAL_SUFFIX, atomic_copy_dir
 
 
 def _model(folder: Path) -> Path:

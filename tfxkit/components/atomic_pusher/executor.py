@@ -22,7 +22,7 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, proto_utils
 
-from tfxkit.dag.atomic_copy import atomic_copy_dir
+from tfxkit.components.atomic_pusher.atomic_copy import atomic_copy_dir
 
 
 class Executor(tfx_pusher.Executor):

@@ -1,4 +1,4 @@
-"""AnomaliesGate: stops a run when ExampleValidator found anomalies.
+"""The data gate's executor: stops a run when ExampleValidator found anomalies.
 
 ExampleValidator records anomalies but lets the pipeline go on; a declarative
 pipeline whose data breaks its schema must not train on it. The gate reads
@@ -12,17 +12,19 @@ is served, it compares them with the served model's data (drift.py).
 
 import json
 import os
+from typing import Any
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2
-from tfx.dsl.component.experimental.annotations import InputArtifact, Parameter
-from tfx.dsl.component.experimental.decorators import component
+from tfx import types
+from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.types.standard_artifacts import ExampleAnomalies, ExampleStatistics
 
-from tfxkit.dag.drift import drift_problems, format_drift
-from tfxkit.dag.empty_splits import empty_split_message, load_statistics, read_split_counts
+from tfxkit.components.data_gate.drift import drift_problems, format_drift
+from tfxkit.components.data_gate.empty_splits import empty_split_message, load_statistics, read_split_counts
 
 ANOMALIES_FILE = "SchemaDiff.pb"
+ANOMALIES_KEY, STATISTICS_KEY, DRIFT_KEY = "anomalies", "statistics", "drift"
 
 
 class DataAnomaliesError(RuntimeError):
@@ -78,15 +80,20 @@ def drift_found(statistics: ExampleStatistics, drift: dict) -> dict[str, list[st
     return found
 
 
-@component
-def AnomaliesGate(anomalies: InputArtifact[ExampleAnomalies],  # noqa: N802 (TFX component name)
-                  statistics: InputArtifact[ExampleStatistics],
-                  drift: Parameter[str] = "") -> None:
-    """Fail the run if a split has no examples, any split has anomalies, or the data drifted.
+class Executor(base_executor.BaseExecutor):
+    """Fail the run if a split has no examples, any split has anomalies, or the data drifted."""
 
-    `drift` is JSON: the served model's statistics (uri, splits, run) and the
-    thresholds of `validation.drift`; empty when drift is not checked.
-    """
+    def Do(self, input_dict: dict[str, list[types.Artifact]], output_dict: dict[str, list[types.Artifact]],
+           exec_properties: dict[str, Any]) -> None:
+        """`drift` is JSON: the served model's statistics (uri, splits, run) and the thresholds of
+        `validation.drift`; empty when drift is not checked."""
+        check(artifact_utils.get_single_instance(input_dict[ANOMALIES_KEY]),
+              artifact_utils.get_single_instance(input_dict[STATISTICS_KEY]),
+              exec_properties.get(DRIFT_KEY) or "")
+
+
+def check(anomalies: ExampleAnomalies, statistics: ExampleStatistics, drift: str) -> None:
+    """Raise DataAnomaliesError listing every reason the data must not be trained on."""
     empty = empty_split_message(split_counts(statistics))
     if empty:  # the anomalies of an empty split (if any) are noise beside this
         raise DataAnomaliesError(empty)

@@ -21,7 +21,7 @@ from tfx.proto import example_gen_pb2  # noqa: E402
 from tfx.types import standard_artifacts, standard_component_specs  # noqa: E402
 from tfx.utils import proto_utils  # noqa: E402
 
-from tfxkit.dag import csv_example_gen  # noqa: E402
+from tfxkit.components.csv_example_gen import executor as csv_example_gen  # noqa: E402
 
 TFX_TESTDATA = Path(tfx_csv.__file__).parents[2] / "testdata" / "external"
 TAXI = Path(tfx_csv.__file__).parents[3] / "examples" / "chicago_taxi_pipeline" / "data" / "simple" / "data.csv"

@@ -1,0 +1,81 @@
+"""A planned pipeline node, as plain data: what `plan_nodes` decides and `build` turns into a TFX component."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from tfxkit.config.checks import RESOLVER_ID
+
+GATE_ID = "AnomaliesGate"
+INFRA_BLESSING = "InfraBlessing"
+__all__ = ["RESOLVER_ID", "GATE_ID", "INFRA_BLESSING", "Kind", "Node", "dependencies", "execution_order"]
+
+# The artifact type of each standard output key (custom components' outputs come from their ComponentSpec).
+OUTPUT_TYPES = {
+    "examples": "Examples", "statistics": "ExampleStatistics", "schema": "Schema", "anomalies": "ExampleAnomalies",
+    "transform_graph": "TransformGraph", "transformed_examples": "Examples", "best_hyperparameters": "HyperParameters",
+    "tuner_results": "TunerResults", "model": "Model", "model_run": "ModelRun", "model_blessing": "ModelBlessing",
+    "evaluation": "ModelEvaluation", "blessing": "ModelBlessing", "pushed_model": "PushedModel",
+}
+
+
+class Kind(str, Enum):
+    """Which component a node is: `build` has one builder per kind."""
+
+    CSV_EXAMPLE_GEN = "csv_example_gen"
+    IMPORT_EXAMPLE_GEN = "import_example_gen"
+    STATISTICS_GEN = "statistics_gen"
+    SCHEMA_GEN = "schema_gen"
+    IMPORT_SCHEMA_GEN = "import_schema_gen"
+    EXAMPLE_VALIDATOR = "example_validator"
+    DATA_GATE = "data_gate"
+    TRANSFORM = "transform"
+    TUNER = "tuner"
+    TRAINER = "trainer"
+    RESOLVER = "resolver"
+    EVALUATOR = "evaluator"
+    PUSHER = "pusher"
+    CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One pipeline node: its TFX id and kind, wiring, and parameters.
+
+    `params` are the real values the builder passes to the component; `shown` is
+    what `tfxkit plan` prints for people (decided beside `params`, in the plan).
+    """
+
+    id: str
+    kind: Kind
+    component: str  # the component as people read it
+    inputs: dict[str, str] = field(default_factory=dict)  # input key -> "NodeId.output_key"
+    outputs: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()  # extra ordering edges with no artifact passed
+    params: dict[str, Any] = field(default_factory=dict)
+    shown: dict[str, Any] = field(default_factory=dict)
+    cached: bool = True
+    output_types: dict[str, str] = field(default_factory=dict)  # custom components only; else OUTPUT_TYPES
+
+    def output_type(self, key: str) -> str:
+        return self.output_types.get(key) or OUTPUT_TYPES.get(key, "Artifact")
+
+
+def dependencies(node: Node) -> set[str]:
+    """The ids of the nodes this one reads from or waits for."""
+    return {source.split(".", 1)[0] for source in node.inputs.values()} | set(node.after)
+
+
+def execution_order(nodes: list[Node]) -> list[Node]:
+    """Stable topological order: each node as early as its dependencies allow, ties in the given order."""
+    done: set[str] = set()
+    ordered: list[Node] = []
+    pending = list(nodes)
+    while pending:
+        ready = next(n for n in pending if dependencies(n) <= done)  # acyclic: component_problems checked it
+        ordered.append(ready)
+        done.add(ready.id)
+        pending.remove(ready)
+    return ordered
