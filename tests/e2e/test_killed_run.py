@@ -82,7 +82,7 @@ def _stop_while(root: Path, node: str, sig: int, wait: float | str, stderr_file:
             _wait_for(lambda: _running(root, node) > before, f"{node} RUNNING in MLMD")
             log = next(iter(set((root / "logs").glob("run-*.log")) - logs_before))
             if wait == "mid-push":
-                _wait_for(lambda: any(p.name.endswith(".partial") for p in (root / "serving").glob(".*")),
+                _wait_for(lambda: any((p / "model").exists() for p in (root / "serving").glob(".*.push")),
                           "the push to start")
             elif isinstance(wait, str):  # a line the component logs once it is well under way
                 _wait_for(lambda: wait in log.read_text(errors="replace"), repr(wait))

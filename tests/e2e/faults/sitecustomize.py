@@ -1,6 +1,6 @@
 """Test harness, loaded by `python` when this folder is on PYTHONPATH, so that an e2e test can stop a run
 at a chosen moment:
-- TFXKIT_TEST_SLOW_PUSH=SECONDS: the Pusher's copy into a hidden `.partial` folder stops half-way (one file
+- TFXKIT_TEST_SLOW_PUSH=SECONDS: the Pusher's copy inside its hidden `.<version>.push` claim stops half-way (one file
   written) for that long, to kill -9 the run mid-push and check that no partial model is ever visible.
 - TFXKIT_TEST_SLOW_EXAMPLE_GEN=SECONDS: CsvExampleGen's executor waits that long before it reads, so that
   the component is surely RUNNING in MLMD when the signal comes (it takes about a second on the penguins)."""
@@ -16,7 +16,7 @@ if os.environ.get("TFXKIT_TEST_SLOW_PUSH"):
     _copytree = shutil.copytree
 
     def _slow_copytree(src, dst, *args, **kwargs):
-        if os.path.basename(dst).endswith(".partial"):
+        if os.path.basename(os.path.dirname(dst)).endswith(".push"):
             os.makedirs(dst)
             shutil.copy2(os.path.join(src, "saved_model.pb"), dst)
             time.sleep(float(os.environ["TFXKIT_TEST_SLOW_PUSH"]))

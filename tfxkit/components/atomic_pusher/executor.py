@@ -1,19 +1,17 @@
-"""Pusher executor whose push is atomic on a local filesystem: write aside, then rename.
+"""Pusher executor whose push is atomic on a local or shared filesystem (see versions.py).
 
-TFX's Pusher copies the model straight into `<destination>/<version>/`, so a run
-killed mid-copy leaves a half-written version folder that a model server
-polling the destination may pick up. This executor copies into a hidden
-`.<version>.partial` folder beside it and renames that into place (one
-`rename(2)`: the version folder either holds the whole model or does not
-exist). Stale partial folders of killed pushes are removed on the next push.
-On remote filesystems (gs://, s3://), where rename is a copy, it falls back to
-TFX's own copy.
+TFX's Pusher copies the model straight into `<destination>/<current second>/`:
+a run killed mid-copy leaves a half-written version folder that a model server
+polling the destination may pick up, and a second push in the same second finds
+the folder taken. This executor claims a version no other push has, copies
+aside, renames the whole model into place, and records the push only once the
+version folder holds this run's model. On remote filesystems (gs://, s3://),
+where rename is a copy, it falls back to TFX's own copy.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 from tfx import types
@@ -22,7 +20,7 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, proto_utils
 
-from tfxkit.components.atomic_pusher.atomic_copy import atomic_copy_dir
+from tfxkit.components.atomic_pusher.versions import push_version
 
 
 class Executor(tfx_pusher.Executor):
@@ -41,9 +39,9 @@ class Executor(tfx_pusher.Executor):
             self._MarkNotPushed(model_push)
             return None
         model_path = self.GetModelPath(input_dict)
-        version = str(int(time.time()))
-        serving_path = os.path.join(destination.filesystem.base_directory, version)
-        atomic_copy_dir(model_path, serving_path)
+        base = destination.filesystem.base_directory
+        version = push_version(model_path, base)
+        serving_path = os.path.join(base, version)
         io_utils.copy_dir(model_path, model_push.uri)
         self._MarkPushed(model_push, pushed_destination=serving_path, pushed_version=version)
         return None
