@@ -3,6 +3,7 @@ to the repository's originals (the lock, the Bazel support, the penguin data, sc
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,23 @@ def test_the_readme_gives_the_two_commands_and_the_makefile_has_them(project):
     assert "\nrun: setup\n" in makefile and "\ntest: setup\n" in makefile
     assert "{{" not in readme + makefile + (project / "WORKSPACE").read_text()
     assert (project / "bazel/offline/remote_coverage_tools/unavailable.sh").stat().st_mode & 0o111
+
+
+def test_no_generated_file_carries_a_path_of_the_machine_that_generated_it(project):
+    machine = {str(REPO_ROOT), str(REPO_ROOT.resolve()), str(Path.home()), str(project), str(project.resolve()),
+               sys.prefix, sys.executable}
+    for path in project.rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            leaked = [m for m in machine if m and m != "/" and m in text]
+            assert not leaked, f"{path.relative_to(project)} names {leaked}"
+
+
+def test_the_project_uses_its_own_name(project):
+    spec = load_spec(str(project / "pipelines/penguin.yaml")).spec
+    assert spec.pipeline.name == project_name(project)
+    assert Path(spec.pipeline.root).name == project_name(project)  # not the example's runs/penguin
+    assert "TFXKIT ?= tfxkit" in (project / "Makefile").read_text()
 
 
 def test_a_non_empty_folder_is_refused_in_one_line_unless_forced(tmp_path):

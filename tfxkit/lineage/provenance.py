@@ -3,9 +3,8 @@ schema, statistics and anomalies, and the spec and stack that ran.
 
 `provenance` answers "where did this served model come from, and why did it
 ship?" as one JSON-ready dict (documented in README, stable). The target is
-`latest` (the model being served: the last one pushed), a pushed model's
-folder, a run id (or unique prefix), or an artifact id (a Model, PushedModel or
-ModelBlessing). A run stopped before training (the data gate) has no model:
+`latest` (the model being served: the last one pushed) or anything that names a
+model (`resolve_target`). A run stopped before training (the data gate) has no model:
 its provenance shows the data, the anomalies and that nothing was trained.
 """
 
@@ -67,7 +66,14 @@ def push_destination(push: Artifact) -> str:
 
 
 def resolve_target(graph: Graph, target: str) -> Anchor:
-    """Turn `latest`, a folder, an artifact id or a run id into the model (and push, run) to audit."""
+    """Turn what a user pastes into the model (and its push, run) to audit.
+
+    `latest`; a run id or its prefix; a Model, ModelBlessing or PushedModel
+    artifact id; the Trainer's model folder; a serving version folder; a serving
+    base folder (its newest version). A model reached without a push (a model or
+    blessing id, the Trainer's folder) is given its push, so every way of naming
+    the same model gives the same answer.
+    """
     store, pipeline = graph.store, graph.pipeline
     pipeline_runs(store, pipeline)  # an empty store or another pipeline's: a clear error first
     if target == "latest":
@@ -91,6 +97,21 @@ def resolve_target(graph: Graph, target: str) -> Anchor:
     return Anchor(model=model, push=push if push and push.properties.get("pushed") == 1 else None, run_id=run.id)
 
 
+def _model_anchor(graph: Graph, model: Artifact | None) -> Anchor:
+    """A model with its push: the served push of it if it is served, else its latest push (None: never pushed)."""
+    if model is None:
+        return Anchor()
+    served = served_push(graph.store, graph.pipeline)
+    own = [p for p in pushes(graph.store, graph.pipeline) if _pushed_model_id(graph, p) == model.id]
+    push = served if served is not None and any(p.id == served.id for p in own) else (own[-1] if own else None)
+    return Anchor(model=model, push=push)
+
+
+def _pushed_model_id(graph: Graph, push: Artifact) -> int | None:
+    model = graph.inputs(graph.producer(push.id), "model")
+    return model.id if model is not None else None
+
+
 def _artifact_anchor(graph: Graph, artifact_id: int) -> Anchor:
     models = [a.id for a in graph.store.artifacts_of_type("Model", graph.pipeline)]
     artifact = graph.artifact(artifact_id)
@@ -100,11 +121,12 @@ def _artifact_anchor(graph: Graph, artifact_id: int) -> Anchor:
         hint = f" (did you mean model {closest}?)" if closest is not None else ""
         raise LineageError(f"no artifact {artifact_id} in pipeline '{graph.pipeline}'{hint}")
     if artifact.type == "Model":
-        return Anchor(model=artifact)
+        return _model_anchor(graph, artifact)
     if artifact.type == "PushedModel":
-        return Anchor(model=graph.inputs(graph.producer(artifact.id), "model"), push=artifact)
+        return Anchor(model=graph.inputs(graph.producer(artifact.id), "model"),
+                      push=artifact if artifact.properties.get("pushed") == 1 else None)
     if artifact.type == "ModelBlessing" and "current_model_id" in artifact.properties:
-        return Anchor(model=graph.artifact(int(artifact.properties["current_model_id"])))
+        return _model_anchor(graph, graph.artifact(int(artifact.properties["current_model_id"])))
     raise LineageError(f"artifact {artifact_id} is a {artifact.type}, not a model "
                        f"(models of '{graph.pipeline}': {', '.join(map(str, models[-5:])) or 'none'})")
 
@@ -112,13 +134,26 @@ def _artifact_anchor(graph: Graph, artifact_id: int) -> Anchor:
 def _folder_anchor(graph: Graph, target: str) -> Anchor:
     folder = os.path.realpath(target)
     candidates = pushes(graph.store, graph.pipeline)
-    for push in reversed(candidates):
+    for push in reversed(candidates):  # a serving version folder, or the PushedModel's own copy
         if folder in (os.path.realpath(push_destination(push)), os.path.realpath(push.uri)):
             return Anchor(model=graph.inputs(graph.producer(push.id), "model"), push=push)
+    for model in graph.store.artifacts_of_type("Model", graph.pipeline):  # the Trainer's model folder or inside it
+        uri = os.path.realpath(model.uri)
+        if folder == uri or folder.startswith(uri + os.sep):
+            return _model_anchor(graph, model)
+    under = [p for p in candidates if os.path.dirname(os.path.realpath(push_destination(p))) == folder]
+    if under:  # a serving base folder: its newest version is what a model server serves
+        newest = max(under, key=lambda p: (_version_number(p), p.id))
+        return Anchor(model=graph.inputs(graph.producer(newest.id), "model"), push=newest)
     if not os.path.exists(target):
         raise LineageError(f"{target}: no such folder, and not a run id or artifact id of '{graph.pipeline}'")
     shown = ", ".join(push_destination(p) for p in candidates[-3:]) or "none yet"
     raise LineageError(f"{target} is not a model pushed by pipeline '{graph.pipeline}' (latest pushes: {shown})")
+
+
+def _version_number(push: Artifact) -> int:
+    name = os.path.basename(push_destination(push).rstrip(os.sep))
+    return int(name) if name.isdigit() else -1
 
 
 def provenance(store: Store, pipeline: str, target: str = "latest") -> dict:

@@ -6,7 +6,6 @@ Bazel package) and may hold `{{name}}` placeholders; dotfiles are stored without
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from importlib import metadata
@@ -47,20 +46,16 @@ def project_name(folder: Path) -> str:
     return name if re.match(PIPELINE_NAME, name) else "pipeline"
 
 
-def tfxkit_source() -> str:
-    """Where the new project's `make setup` installs tfxkit from: the folder this tfxkit was installed
-    from (an editable or local install), else the released version."""
+def tfxkit_requirement() -> str:
+    """What the new project's `make setup` installs tfxkit as: this tfxkit's released version.
+
+    Never a path of the machine that ran `init` (a checkout or a wheel folder): the project is
+    meant to be committed and cloned elsewhere. `make setup TFXKIT=...` installs from a checkout.
+    """
     try:
-        dist = metadata.distribution("tfxkit")
+        return f"tfxkit=={metadata.version('tfxkit')}"
     except metadata.PackageNotFoundError:
-        checkout = Path(__file__).resolve().parents[2]
-        return str(checkout) if (checkout / "pyproject.toml").is_file() else "tfxkit"
-    direct = dist.read_text("direct_url.json")
-    if direct:
-        url = json.loads(direct).get("url", "")
-        if url.startswith("file://"):
-            return url.removeprefix("file://")
-    return f"tfxkit=={dist.version}"
+        return "tfxkit"
 
 
 def _templates(example: str) -> list[tuple[Path, str]]:
@@ -90,7 +85,7 @@ def write_project(target: Path, example: str = "penguin", force: bool = False) -
         "workspace": re.sub(r"[^A-Za-z0-9_]", "_", project_name(target.resolve())),
         "example": example,
         "spec": spec,
-        "tfxkit_source": tfxkit_source(),
+        "tfxkit_requirement": tfxkit_requirement(),
     }
     written = []
     for template, relative in _templates(example):
