@@ -69,7 +69,7 @@ def inputs_fingerprint(loaded: LoadedSpec, runner: str, beam_args: list[str],
     for facts in files.values():
         for fact in facts:
             digest.update(f"{fact['path']}:{fact['sha256']}".encode())
-    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+    for path in sorted(p for p in _PACKAGE_DIR.rglob("*.py") if not p.name.endswith("_test.py")):
         digest.update(str(path.relative_to(_PACKAGE_DIR)).encode())
         digest.update(path.read_bytes())
     digest.update(json.dumps(stack_versions(), sort_keys=True).encode())
