@@ -59,7 +59,7 @@ def _check_line(check: dict) -> str:
 
 
 def format_provenance(p: dict) -> str:
-    lines = []
+    """The provenance chain for people: push, blessing, model, transform, data, schema, anomalies, spec."""
     model, pushed, blessing = p.get("model"), p.get("pushed"), p.get("blessing")
     run = p.get("run") or {}
     head = f"pipeline {p['pipeline']}, " + (f"model {model['artifact_id']}" if model else "no model")
@@ -67,7 +67,7 @@ def format_provenance(p: dict) -> str:
         head += ", served now" if pushed["is_served"] else ", pushed earlier (not the one served now)"
     elif model:
         head += ", not pushed"
-    lines.append(head)
+    lines = [head]
     if pushed:
         lines.append(f"pushed model  {pushed['destination']}  (artifact {pushed['artifact_id']}, run {pushed['run']})")
     elif run:
@@ -80,34 +80,56 @@ def format_provenance(p: dict) -> str:
                      + (f"model {baseline}" if baseline else "none (first blessed model)"))
         lines += [f"        {_check_line(c)}" for c in blessing.get("checks", [])]
     if model:
-        training = model.get("training") or {}
-        lines.append(f"<- model      {model['artifact_id']} (trained in run {model['run']})  {model['uri']}")
-        m, t = training.get("model") or {}, training.get("trainer") or {}
-        if m:
-            rate = t.get("learning_rate") or {}
-            rate_text = " ".join(f"{k}={v}" for k, v in rate.items() if v not in (None, 0) or k == "initial")
-            optimizer = (t.get("optimizer") or {}).get("name")
-            lines.append(f"        {m.get('type')} {m.get('task')} hidden {m.get('hidden_units')} dropout "
-                         f"{m.get('dropout')}; {optimizer}, learning rate {rate_text}; batch {t.get('batch_size')}")
-        summary = training.get("training") or {}
-        if summary:
-            stop = (f"early stop at epoch {summary['early_stopped_at_epoch']} (best {summary['best_epoch']})"
-                    if summary.get("early_stopped_at_epoch") else "no early stop")
-            lines.append(f"        epochs run {summary.get('epochs_run')} of {summary.get('max_epochs')}, {stop}, "
-                         f"training {summary.get('seconds')} s")
-        if training.get("hyperparameters"):
-            tuned = ", ".join(f"{k}={v}" for k, v in sorted(training["hyperparameters"].items()))
-            lines.append(f"        tuned hyperparameters: {tuned} (artifact {model.get('hyperparameters_artifact_id')})")
-        if training.get("tensorboard"):
-            lines.append(f"        tensorboard {training['tensorboard']}")
+        lines += _model_lines(model)
     if p.get("transform"):
         lines.append(f"<- transform  {p['transform']['artifact_id']} (run {p['transform']['run']})  "
                      f"{p['transform']['uri']}")
+    lines += _data_lines(p)
+    if not model and run:
+        lines.append("nothing was trained in this run")
+    spec = p.get("spec")
+    if spec:
+        versions = ", ".join(f"{k} {v}" for k, v in spec.get("versions", {}).items())
+        lines.append(f"spec {spec['hash']} (run {run.get('run_id')}; --spec prints it)")
+        if versions:
+            lines.append(f"stack {versions}")
+    return "\n".join(lines)
+
+
+def _model_lines(model: dict) -> list[str]:
+    """The model, how it was built and trained, its tuned hyperparameters and TensorBoard logs."""
+    training = model.get("training") or {}
+    lines = [f"<- model      {model['artifact_id']} (trained in run {model['run']})  {model['uri']}"]
+    m, t = training.get("model") or {}, training.get("trainer") or {}
+    if m:
+        rate = t.get("learning_rate") or {}
+        rate_text = " ".join(f"{k}={v}" for k, v in rate.items() if v not in (None, 0) or k == "initial")
+        optimizer = (t.get("optimizer") or {}).get("name")
+        lines.append(f"        {m.get('type')} {m.get('task')} hidden {m.get('hidden_units')} dropout "
+                     f"{m.get('dropout')}; {optimizer}, learning rate {rate_text}; batch {t.get('batch_size')}")
+    summary = training.get("training") or {}
+    if summary:
+        stop = (f"early stop at epoch {summary['early_stopped_at_epoch']} (best {summary['best_epoch']})"
+                if summary.get("early_stopped_at_epoch") else "no early stop")
+        lines.append(f"        epochs run {summary.get('epochs_run')} of {summary.get('max_epochs')}, {stop}, "
+                     f"training {summary.get('seconds')} s")
+    if training.get("hyperparameters"):
+        tuned = ", ".join(f"{k}={v}" for k, v in sorted(training["hyperparameters"].items()))
+        lines.append(f"        tuned hyperparameters: {tuned} (artifact {model.get('hyperparameters_artifact_id')})")
+    if training.get("tensorboard"):
+        lines.append(f"        tensorboard {training['tensorboard']}")
+    return lines
+
+
+def _data_lines(p: dict) -> list[str]:
+    """The examples and their files, the schema, the statistics and the anomalies found."""
+    lines = []
     examples = p.get("examples")
     if examples:
         sizes = ", ".join(f"{k} {v}" for k, v in sorted(examples.get("split_sizes", {}).items()))
+        span = "".join(f"; {key} {examples[key]}" for key in ("span", "version") if examples.get(key) is not None)
         lines.append(f"<- examples   {examples['artifact_id']} ({examples['node']}, run {examples['run']})  "
-                     f"splits: {sizes or '?'}; span {examples.get('span')}, version {examples.get('version')}")
+                     f"splits: {sizes or '?'}{span}")
         for f in examples.get("files", []):
             lines.append(f"        {f['path']}  {f['size']} bytes  modified {_when(f['modified'])}  "
                          f"sha256 {f['sha256']}")
@@ -130,15 +152,7 @@ def format_provenance(p: dict) -> str:
         else:
             lines.append(f"<- anomalies  {anomalies['artifact_id']}:")
             lines += [f"        [{split}] {item}" for split, items in found.items() for item in items]
-    if not model and run:
-        lines.append("nothing was trained in this run")
-    spec = p.get("spec")
-    if spec:
-        versions = ", ".join(f"{k} {v}" for k, v in spec.get("versions", {}).items())
-        lines.append(f"spec {spec['hash']} (run {run.get('run_id')}; --spec prints it)")
-        if versions:
-            lines.append(f"stack {versions}")
-    return "\n".join(lines)
+    return lines
 
 
 def format_diff(d: dict) -> str:
