@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.mlmd_store import DATA_NODES, penguin_history
+from tests.mlmd_store import DATA_NODES
 from tfxkit.lineage.diff import diff_runs, flatten, value_text
 from tfxkit.lineage.text import format_diff
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory):
-    return penguin_history(tmp_path_factory.mktemp("diff"))
+@pytest.fixture
+def history(lineage_history):
+    return lineage_history
 
 
 def test_a_learning_rate_change_its_metric_delta_and_the_cached_components(history):

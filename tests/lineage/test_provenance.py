@@ -7,14 +7,14 @@ import hashlib
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.mlmd_store import ANOMALY, PipelineStore, penguin_history
+from tests.mlmd_store import ANOMALY, PipelineStore
 from tfxkit.lineage.errors import LineageError
 from tfxkit.lineage.provenance import provenance, served_push, served_statistics
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory):
-    return penguin_history(tmp_path_factory.mktemp("provenance"))
+@pytest.fixture
+def history(lineage_history):
+    return lineage_history
 
 
 def test_latest_is_the_served_model_with_its_data_schema_blessing_and_spec(history):

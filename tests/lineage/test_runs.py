@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.mlmd_store import DATA_NODES, PipelineStore, penguin_history
+from tests.mlmd_store import DATA_NODES, PipelineStore
 from tfxkit.lineage.errors import LineageError
 from tfxkit.lineage.runs import find_run, list_runs, previous_run
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory):
-    return penguin_history(tmp_path_factory.mktemp("runs"))
+@pytest.fixture
+def history(lineage_history):
+    return lineage_history
 
 
 def test_runs_are_listed_newest_first_with_their_outcome_nodes_and_metrics(history):
