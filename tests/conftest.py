@@ -76,3 +76,12 @@ def postgres_database(db: str, fresh: bool = False) -> str:
         _provision(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"DROP DATABASE IF EXISTS {db};"])
     return f"postgresql://{DB_USER}:{DB_PASSWORD}@127.0.0.1:5432/{db}"
 
+
+
+@pytest.fixture(scope="session")
+def lineage_history(tmp_path_factory):
+    """tests/e2e/test_lineage.py's three penguin runs in a store built with MLMD's API (tests/mlmd_store.py),
+    shared by the fast lineage and report tests, which only read it."""
+    from tests.mlmd_store import penguin_history
+
+    return penguin_history(tmp_path_factory.mktemp("lineage_history"))
