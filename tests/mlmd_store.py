@@ -69,7 +69,7 @@ EXECUTION_TYPES = {
     "SchemaGen": "tfx.components.schema_gen.component.SchemaGen",
     "ImportSchemaGen": "tfx.components.schema_gen.import_schema_gen.component.ImportSchemaGen",
     "ExampleValidator": "tfx.components.example_validator.component.ExampleValidator",
-    "AnomaliesGate": "tfxkit.dag.anomalies_gate.AnomaliesGate",
+    "AnomaliesGate": "tfxkit.components.data_gate.component.AnomaliesGate",
     "Transform": "tfx.components.transform.component.Transform",
     "Tuner": "tfx.components.tuner.component.Tuner",
     "Trainer": "tfx.components.trainer.component.Trainer",
@@ -394,7 +394,7 @@ def _event(kind: int, key: str) -> mlmd.Event:
 
 
 def _gate_error(anomalies: dict[str, tuple[str, str]]) -> str:
-    """tfxkit's AnomaliesGate message (tfxkit.dag.anomalies_gate.format_anomalies) for anomalies in train."""
+    """tfxkit's AnomaliesGate message (tfxkit.components.data_gate.executor.format_anomalies) for anomalies in train."""
     lines = [f"data validation failed: {len(anomalies)} anomal{'y' if len(anomalies) == 1 else 'ies'} against "
              "the schema"]
     lines += [f"  [train] {name}: {short} ({long})" for name, (short, long) in sorted(anomalies.items())]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pytest
 
@@ -10,6 +11,7 @@ from tests.conftest import REPO_ROOT
 from tests.mlmd_store import ANOMALY, PipelineStore
 from tfxkit.lineage.errors import LineageError
 from tfxkit.lineage.provenance import provenance, served_push, served_statistics
+from tfxkit.lineage.text import format_provenance
 
 
 @pytest.fixture
@@ -43,12 +45,28 @@ def test_latest_is_the_served_model_with_its_data_schema_blessing_and_spec(histo
     assert p["model"]["training"]["tensorboard"] == second.uri("Trainer", "model_run")
 
 
-def test_the_same_model_from_its_pushed_folder_its_artifact_ids_and_its_run(history):
+def test_every_id_a_user_may_paste_gives_the_same_true_answer(history):
     store, second = history.store(), history.second
-    model = second.model_id
-    for target in (second.pushed_to, str(model), str(second.artifact_id("Pusher", "pushed_model")),
-                   str(second.artifact_id("Evaluator", "blessing")), second.run_id[:-1]):
-        assert provenance(store, "penguin", target)["model"]["artifact_id"] == model, target
+    latest = provenance(store, "penguin")
+    served = {"model": second.model_id, "pushed": second.pushed_to, "served": True,
+              "blessing": second.artifact_id("Evaluator", "blessing")}
+    trainer_folder = second.uri("Trainer", "model")
+    targets = (second.pushed_to, os.path.dirname(second.pushed_to), trainer_folder,
+               os.path.join(trainer_folder, "Format-Serving"), str(second.model_id),
+               str(second.artifact_id("Pusher", "pushed_model")), str(second.artifact_id("Evaluator", "blessing")),
+               second.run_id, second.run_id[:-1])
+    for target in ("latest",) + targets:
+        p = provenance(store, "penguin", target)
+        answer = {"model": p["model"]["artifact_id"], "pushed": p["pushed"] and p["pushed"]["destination"],
+                  "served": p["pushed"] and p["pushed"]["is_served"], "blessing": p["blessing"]["artifact_id"]}
+        assert answer == served, target
+        assert format_provenance(p).splitlines()[0] == format_provenance(latest).splitlines()[0], target
+    assert format_provenance(latest).splitlines()[0] == f"pipeline penguin, model {second.model_id}, served now"
+
+
+def test_an_earlier_model_pasted_by_id_is_shown_pushed_earlier_not_served(history):
+    p = provenance(history.store(), "penguin", str(history.first.model_id))
+    assert p["pushed"]["destination"] == history.first.pushed_to and not p["pushed"]["is_served"]
 
 
 def test_a_run_whose_model_missed_its_threshold_is_not_pushed_and_shows_why(history):
