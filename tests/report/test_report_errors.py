@@ -69,10 +69,10 @@ def test_report_imports_no_tensorflow(tmp_path):
 
 def test_a_report_that_cannot_be_written_after_a_run_is_one_warning(tmp_path, capsys):
     """The runner's hook: any failure (here: the run is not in the store) is one stderr line, never raised."""
-    from tfxkit.runners.execute import _write_report
+    from tfxkit.runners.run import write_run_report
 
     url = _store_with_a_run(tmp_path)
-    assert _write_report(Store(connection_config(url)), "penguin", "20990101-000000-0000", str(tmp_path)) is None
+    assert write_run_report(Store(connection_config(url)), "penguin", "20990101-000000-0000", str(tmp_path)) is None
     err = capsys.readouterr().err
     assert err.startswith("tfxkit: warning: no run report (LineageError: no run '20990101-000000-0000'")
     assert err.rstrip().endswith("the run is unaffected") and len(err.strip().splitlines()) == 1

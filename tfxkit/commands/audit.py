@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import dataclass
 from typing import Callable
 
-from tfxkit.commands.common import EXIT_RUN_FAILED, EXIT_SPEC, CommandError, add_overrides, overrides
+from tfxkit.commands.common import EXIT_RUN_FAILED, CommandError, add_overrides, exit_on_spec_errors, overrides
 
 
 @dataclass
@@ -78,8 +77,7 @@ def _located(path: str, args: argparse.Namespace):
     try:
         return locate_store(path, overrides(args))
     except SpecErrors as errors:
-        print(errors.render(show_source=sys.stderr.isatty()), file=sys.stderr)
-        raise SystemExit(EXIT_SPEC) from None
+        exit_on_spec_errors(errors)
 
 
 def compute_answer(args: argparse.Namespace, compute: Callable[[Audit], object], max_positionals: int) -> object:

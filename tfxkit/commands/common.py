@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
+    from tfxkit.config.errors import SpecErrors
     from tfxkit.config.load import LoadedSpec
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_SPEC, EXIT_NOT_BLESSED = 0, 1, 2, 3
@@ -47,10 +48,23 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def data_only(errors: list) -> bool:
-    """Every problem is the data file's (unreadable, empty, another delimiter, a column it lacks), none the
-    YAML's own: for `tfxkit run` that is a run that failed on its data (exit 1), not a bad spec."""
-    return all(e.path == "data.path" or " in the data (expected one of" in e.message for e in errors)
+def exit_on_spec_errors(errors: "SpecErrors", where: str | None = None, data_exit: int = EXIT_SPEC) -> NoReturn:
+    """Print every problem (each with its source line and a caret on a terminal) and exit 2.
+
+    `where` ("in FILE") adds a closing count line. When every problem is the data file's (unreadable,
+    empty, another delimiter, a column it lacks), none the YAML's own, the exit status is `data_exit`:
+    for `tfxkit run` that is a run that failed on its data (exit 1), not a bad spec.
+    """
+    from tfxkit.config.errors import ProblemKind
+
+    print(errors.render(show_source=sys.stderr.isatty()), file=sys.stderr)
+    if data_exit != EXIT_SPEC and all(e.kind is ProblemKind.DATA for e in errors.errors):
+        print("tfxkit: the data does not fit the spec; nothing ran and nothing was pushed", file=sys.stderr)
+        raise SystemExit(data_exit) from None
+    if where is not None:
+        count = len(errors.errors)
+        print(f"tfxkit: {count} problem{'s' if count != 1 else ''} {where}", file=sys.stderr)
+    raise SystemExit(EXIT_SPEC) from None
 
 
 def load(path: str, args: argparse.Namespace, data_exit: int = EXIT_SPEC) -> "LoadedSpec":
@@ -58,16 +72,9 @@ def load(path: str, args: argparse.Namespace, data_exit: int = EXIT_SPEC) -> "Lo
     the data file is at fault)."""
     from tfxkit.config.errors import SpecErrors
     from tfxkit.config.load import load_spec
-
     from tfxkit.dag.plan import component_problems  # pure Python: no TFX import
 
     try:
         return load_spec(path, overrides(args), more_checks=(component_problems,))
     except SpecErrors as errors:
-        print(errors.render(show_source=sys.stderr.isatty()), file=sys.stderr)
-        count = len(errors.errors)
-        if data_only(errors.errors) and data_exit != EXIT_SPEC:
-            print("tfxkit: the data does not fit the spec; nothing ran and nothing was pushed", file=sys.stderr)
-            raise SystemExit(data_exit) from None
-        print(f"tfxkit: {count} problem{'s' if count != 1 else ''} in {path}", file=sys.stderr)
-        raise SystemExit(EXIT_SPEC) from None
+        exit_on_spec_errors(errors, f"in {path}", data_exit)

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-from tfxkit.commands.common import EXIT_OK, EXIT_RUN_FAILED, EXIT_SPEC, CommandError, add_overrides, load
+from tfxkit.commands.common import EXIT_OK, EXIT_RUN_FAILED, CommandError, add_overrides, exit_on_spec_errors, load
 
 
 def add_cluster_flags(parser: argparse.ArgumentParser) -> None:
@@ -33,8 +33,8 @@ def cluster_overrides(args: argparse.Namespace) -> None:
 
 def load_target(args: argparse.Namespace, workdir: str | None = None, local_root: str | None = None):
     """The loaded spec and its cluster target, or exit 2 with every refusal on its own line."""
-    from tfxkit.deploy.target import resolve_target
     from tfxkit.config.errors import SpecErrors
+    from tfxkit.deploy.target import resolve_target
 
     cluster_overrides(args)
     loaded = load(args.file, args)
@@ -42,11 +42,7 @@ def load_target(args: argparse.Namespace, workdir: str | None = None, local_root
         target = resolve_target(loaded, workdir=workdir, local_root=local_root,
                                 warn=lambda m: print(f"tfxkit: warning: {m}", file=sys.stderr))
     except SpecErrors as errors:
-        print(errors.render(show_source=sys.stderr.isatty()), file=sys.stderr)
-        count = len(errors.errors)
-        print(f"tfxkit: {count} problem{'s' if count != 1 else ''} compiling {args.file} for Kubeflow",
-              file=sys.stderr)
-        raise SystemExit(EXIT_SPEC) from None
+        exit_on_spec_errors(errors, f"compiling {args.file} for Kubeflow")
     return loaded, target
 
 

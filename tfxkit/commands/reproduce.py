@@ -11,10 +11,10 @@ from tfxkit.commands.common import CommandError
 
 
 def run(args: argparse.Namespace) -> int:
-    from tfxkit.lineage.errors import LineageError
-    from tfxkit.lineage.runs import find_run
     import yaml
 
+    from tfxkit.lineage.errors import LineageError
+    from tfxkit.lineage.runs import find_run
     from tfxkit.metadata import keys
 
     audit = open_audit(args)

@@ -6,8 +6,15 @@ import argparse
 import os
 import sys
 
-from tfxkit.commands.common import (EXIT_INTERRUPTED, EXIT_NOT_BLESSED, EXIT_OK, EXIT_RUN_FAILED, CommandError,
-                                    add_overrides, load)
+from tfxkit.commands.common import (
+    EXIT_INTERRUPTED,
+    EXIT_NOT_BLESSED,
+    EXIT_OK,
+    EXIT_RUN_FAILED,
+    CommandError,
+    add_overrides,
+    load,
+)
 from tfxkit.config.beam_args import beam_arg_problem
 from tfxkit.config.metadata_url import parse_metadata_url
 
@@ -17,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
         if problem := beam_arg_problem(arg):
             raise CommandError(f"--beam-arg: {problem}")
     loaded = load(args.file, args, data_exit=EXIT_RUN_FAILED)  # bad data: the run failed, the spec is fine
-    from tfxkit.runners.execute import run_spec
+    from tfxkit.runners.outcome import OutcomeKind
+    from tfxkit.runners.run import run_spec
 
     try:
         report = run_spec(loaded, runner=args.runner, beam_args=args.beam_arg, verbose=args.verbose, force=args.force)
@@ -39,24 +47,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"  log      {report.log_file}")
     if report.report_file:
         print(f"  report   {report.report_file}")
-    if report.interrupted:
+    if report.kind is OutcomeKind.INTERRUPTED:
         where = f"during {report.failed_node}" if report.failed_node else "before any component ran"
         print(f"tfxkit: interrupted {where}; finished components are kept in the cache, run the same "
               "command again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if not report.ok:
+    if report.kind in (OutcomeKind.GATED, OutcomeKind.FAILED):
         print(f"tfxkit: run failed in {report.failed_node or 'the pipeline'}: {report.error}", file=sys.stderr)
         print("tfxkit: nothing was pushed", file=sys.stderr)
         return EXIT_RUN_FAILED
-    if report.pushed_to:
-        note = "  (unchanged: pushed by an earlier run)" if report.pushed_earlier else ""
+    if report.kind in (OutcomeKind.PUSHED, OutcomeKind.UNCHANGED):
+        note = "  (unchanged: pushed by an earlier run)" if report.kind is OutcomeKind.UNCHANGED else ""
         if not loaded.spec.evaluation.thresholds:
             note += "  (no evaluation.thresholds: pushed without a quality gate)"
         print(f"  pushed   {report.pushed_to}{note}")
         return EXIT_OK
     print(f"tfxkit: not pushed: {report.not_pushed_reason}", file=sys.stderr)
     return EXIT_NOT_BLESSED
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the pipeline")

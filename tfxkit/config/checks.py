@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 from tfxkit.config.components import check_components
 from tfxkit.config.consistency import check_consistency
 from tfxkit.config.csv_file import look_at_csv
-from tfxkit.config.errors import SpecError
+from tfxkit.config.errors import ProblemKind, SpecError
 from tfxkit.config.models import CATEGORICAL_TRANSFORMS, METRICS
 from tfxkit.config.paths import data_files, guess_format, resolve_path
 from tfxkit.config.schema_file import read_schema
@@ -23,7 +23,9 @@ from tfxkit.config.schema_file import read_schema
 if TYPE_CHECKING:
     from tfxkit.config.load import LoadedSpec
 
-Problem = tuple[tuple, str, bool]  # or a SpecError located in another file (the schema)
+# (key path, message, at_key[, kind]): the kind is SPEC unless given; or a SpecError located in another file
+Problem = tuple[tuple, str, bool] | tuple[tuple, str, bool, ProblemKind]
+DATA = ProblemKind.DATA
 
 
 def check_spec(loaded: "LoadedSpec") -> list[Problem | SpecError]:
@@ -39,22 +41,23 @@ def _check(loaded: "LoadedSpec") -> Iterator[Problem]:
     try:
         resolved = resolve_path(spec.data.path, base)
     except FileNotFoundError as exc:
-        yield ("data", "path"), f"{exc} (expected pkg://<installed package>/<path>)", False
+        yield ("data", "path"), f"{exc} (expected pkg://<installed package>/<path>)", False, DATA
         resolved = None
     if resolved is not None:
         files = data_files(resolved)
         if not files:
-            yield ("data", "path"), f"no data files at '{resolved}' (expected a file, a folder or a glob)", False
+            yield ("data", "path"), f"no data files at '{resolved}' (expected a file, a folder or a glob)", False, \
+                DATA
         else:
             fmt = spec.data.format or guess_format(files)
             if fmt is None:
                 yield ("data", "path"), "cannot tell the data format from the file name (expected data.format: " \
-                    "csv or tfrecord)", False
+                    "csv or tfrecord)", False, DATA
             elif fmt == "csv":
                 look = look_at_csv(files[0], spec.data.delimiter)
                 columns = look.columns
                 if look.problem:  # one line naming the cause, not one 'no column' line per column
-                    yield ("data", "path"), look.problem, False
+                    yield ("data", "path"), look.problem, False, DATA
 
     schema_columns = None
     if spec.schema_.file:
@@ -183,8 +186,10 @@ def _bad_metric(name: str, task: str) -> str:
 def _unknown_column(path: tuple, name: str, columns: list[str], at_key: bool) -> Iterator[Problem]:
     if name not in columns:
         close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(columns)}"
-        yield path, f"no column '{name}' in the data ({hint})", at_key
+        if close:  # a typo in the spec
+            yield path, f"no column '{name}' in the data (did you mean '{close[0]}'?)", at_key
+        else:  # a column the data lacks
+            yield path, f"no column '{name}' in the data (expected one of: {', '.join(columns)})", at_key, DATA
 
 
 def _shown_path(path: str) -> str:

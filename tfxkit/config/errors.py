@@ -10,6 +10,7 @@ source line are shown escaped, never raw.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Optional
 
 from tfxkit.config.visible import visible
@@ -23,6 +24,14 @@ def dotted(path: tuple) -> str:
     return out
 
 
+class ProblemKind(Enum):
+    """Whose fault a problem is: the spec's own text, or the data file it names (unreadable, empty,
+    another delimiter, lacking a column). `tfxkit run` exits 1 when only the data is at fault, 2 otherwise."""
+
+    SPEC = "spec"
+    DATA = "data"
+
+
 @dataclass(frozen=True)
 class SpecError:
     """One problem at one place in a spec file."""
@@ -34,6 +43,7 @@ class SpecError:
     message: str
     # the quoted line for a problem in another file than the spec (e.g. its schema file); None: the spec's
     source_line: Optional[str] = field(default=None, compare=False)
+    kind: ProblemKind = field(default=ProblemKind.SPEC, compare=False)
 
     def __str__(self) -> str:
         where = f"{visible(self.file)}:{self.line}:{self.col}"

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Sequence
 from pydantic import ValidationError
 
 from tfxkit.config.checks import check_spec
-from tfxkit.config.errors import SpecError, SpecErrors
+from tfxkit.config.errors import ProblemKind, SpecError, SpecErrors
 from tfxkit.config.locate import parse_file
 from tfxkit.config.models import PipelineSpec
 from tfxkit.config.metadata_url import parse_metadata_url
@@ -143,7 +143,7 @@ def _checked(loaded: LoadedSpec, display: str, more_checks: Sequence[Check] = ()
     return [
         problem if isinstance(problem, SpecError)  # already located, in another file (the schema)
         else SpecError(display, *(positions.of_key(problem[0]) if problem[2] else positions.of_value(problem[0])),
-                       _dotted(problem[0]), problem[1])
+                       _dotted(problem[0]), problem[1], kind=problem[3] if len(problem) > 3 else ProblemKind.SPEC)
         for problem in problems
     ]
 

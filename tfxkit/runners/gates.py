@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tfxkit.dag.plan import plan_nodes
 from tfxkit.config.load import LoadedSpec
+from tfxkit.dag.plan import plan_nodes
 
 NOT_BLESSED_FILE = "INFRA_NOT_BLESSED"
 FINISHED = ("COMPLETE", "CACHED")

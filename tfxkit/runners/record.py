@@ -23,14 +23,25 @@ import logging
 import os
 from typing import Any
 
+from tfxkit.config.load import LoadedSpec
 from tfxkit.metadata.facts import stack_versions
 from tfxkit.metadata.keys import (
-    ANOMALIES, CHECKS, FACTS, FILES, PIPELINE, RUN, SCHEMA_FILE, SLICES, SPEC, SPEC_HASH, SPLIT_SIZES, TRAINING,
+    ANOMALIES,
+    CHECKS,
+    FACTS,
+    FILES,
+    PIPELINE,
+    RUN,
+    SCHEMA_FILE,
+    SLICES,
+    SPEC,
+    SPEC_HASH,
+    SPLIT_SIZES,
+    TRAINING,
 )
 from tfxkit.metadata.runs import recorded_facts
 from tfxkit.metadata.store import Store
 from tfxkit.modules import TRAINED_CONFIG
-from tfxkit.config.load import LoadedSpec
 
 _log = logging.getLogger("tfxkit")
 
@@ -68,7 +79,7 @@ def record_run(store: Store, loaded: LoadedSpec, run_id: str, summary: dict[str,
     if loaded.spec.schema_.file:
         source = {**files["schema"][0], "declared": loaded.spec.schema_.file}
         fact("ImportSchemaGen", "schema", SCHEMA_FILE, lambda uri: source)
-    fact("ExampleValidator", "anomalies", ANOMALIES, _anomalies)
+    fact("ExampleValidator", "anomalies", ANOMALIES, read_anomalies)
     fact("Trainer", "model", TRAINING, lambda uri: _training(artifacts.get(outputs.get(("Trainer", "model_run")))))
     if ("Evaluator", "evaluation") in outputs:
         fact("Evaluator", "blessing", CHECKS, lambda uri: _checks(artifacts[outputs[("Evaluator", "evaluation")]].uri,
@@ -92,7 +103,7 @@ def _split_sizes(statistics_uri: str) -> dict[str, int]:
     return sizes
 
 
-def _anomalies(anomalies_uri: str) -> dict[str, list[str]]:
+def read_anomalies(anomalies_uri: str) -> dict[str, list[str]]:
     """{split: [one line per anomaly]}, empty when the data matched the schema."""
     from tensorflow_metadata.proto.v0 import anomalies_pb2
 

@@ -14,11 +14,16 @@ need it: `accept_hint` is called by every gated run and stays light.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from tfxkit.config.load import LoadedSpec
+from tfxkit.metadata.runs import NodeRun
+from tfxkit.metadata.store import Store
+from tfxkit.runners.outcome import OutcomeKind
 
 SCHEMA_FILE = "schema.pbtxt"  # ImportSchemaGen's and SchemaGen's output file (tfx.utils.io_utils.SCHEMA_FILE_NAME)
 STATISTICS_FILE = "FeatureStats.pb"  # StatisticsGen's per split (Split-<name>/)
@@ -27,6 +32,11 @@ MAX_PASSES = 3
 
 class SchemaUpdateError(Exception):
     """TFDV could not make the schema accept the statistics; the message says what is left."""
+
+
+class NothingToRelax(Exception):
+    """The run named (or found) cannot give a relaxed schema: no gated run, its statistics or its curated
+    schema missing. The message says which, in one line."""
 
 
 def shown_path(path: str | os.PathLike) -> str:
@@ -53,6 +63,17 @@ def accept_hint(loaded: LoadedSpec, run_id: str) -> str | None:
         words += ["--root", shown_path(root)]
     words += ["-o", shown_path(loaded.resolve(spec.schema_.file))]
     return f"accept them: {' '.join(shlex.quote(w) for w in words)}, review the diff, commit"
+
+
+def with_accept_hint(error: str | None, nodes: Mapping[str, NodeRun], loaded: LoadedSpec, run_id: str) -> str | None:
+    """A gated run's error, ending with how to accept the data when the gate found anomalies against a
+    curated schema (not for an empty split, nor for drift alone)."""
+    from tfxkit.runners.gate_finding import GateFinding, gate_finding
+
+    if gate_finding(nodes, loaded) is not GateFinding.SCHEMA_ANOMALIES:
+        return error
+    hint = accept_hint(loaded, run_id)
+    return f"{error}\n{hint}" if hint else error
 
 
 @dataclass
@@ -177,3 +198,92 @@ def write_schema(schema, path: str, comments: list[str]) -> None:
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text)
     os.replace(tmp, path)
+
+
+@dataclass
+class SchemaUpdate:
+    """What `update_schema` did: the run, the splits its statistics hold, what was relaxed, where it went."""
+
+    run_id: str
+    splits: list[str]
+    relaxed: Relaxed
+    shown_curated: str  # the curated file as a user would type it (the run's own schema without one)
+    output: str | None = None  # the file written (None: nothing to relax, nothing written)
+    in_place: bool = False  # the output is the curated file itself
+
+
+def update_schema(store: Store, pipeline: str, ref: str | None, output: str | None) -> SchemaUpdate:
+    """Relax the curated schema a run used (`ref`; default: the newest gated run) until that run's
+    statistics validate, and write it to `output` (default: beside the curated file).
+
+    Raises NothingToRelax when the run cannot give one, SchemaUpdateError when TFDV cannot relax it,
+    and lineage's errors for a run id that names no run.
+    """
+    run_id, statistics, schema, split_names = _run_artifacts(store, pipeline, ref)
+    stats_paths = statistics_paths(statistics["uri"], split_names) if os.path.isdir(statistics["uri"]) else {}
+    if not stats_paths:
+        raise NothingToRelax(f"run {run_id}: its statistics are gone from {statistics['uri']} "
+                             "(the pipeline root was cleaned?): nothing to relax the schema from")
+    schema_path = os.path.join(schema["uri"], SCHEMA_FILE)
+    if not os.path.exists(schema_path):
+        raise NothingToRelax(f"run {run_id}: the schema it used is gone from {schema['uri']}")
+    curated = (schema.get("file") or {}).get("path")
+    output = output or _default_output(curated, run_id)
+
+    from tfxkit.runners.launch import prepare_process
+
+    prepare_process()  # quiet TensorFlow's logs and the stack's warnings before TFDV loads it
+    try:
+        relaxed = relax_schema(load_schema(schema_path), load_statistics(stats_paths))
+    except SchemaUpdateError as exc:
+        raise SchemaUpdateError(f"run {run_id}: {exc}") from None
+    done = SchemaUpdate(run_id, list(stats_paths), relaxed, shown_path(curated) if curated else schema_path)
+    if not relaxed.changes:
+        return done
+    comments = header_comments(schema_path) + [
+        f"# Relaxed by `tfxkit schema update` from the statistics of run {run_id}: "
+        + "; ".join(f"{f}: {', '.join(c)}" for f, c in relaxed.changes.items())]
+    write_schema(relaxed.schema, output, comments)
+    done.output = output
+    done.in_place = curated is not None and os.path.realpath(output) == os.path.realpath(curated)
+    return done
+
+
+def _run_artifacts(store: Store, pipeline: str, ref: str | None) -> tuple[str, dict, dict, list[str] | None]:
+    """The run, its statistics and schema artifacts (as provenance reports them) and the statistics' splits."""
+    from tfxkit.lineage.provenance import provenance
+    from tfxkit.lineage.runs import find_run, list_runs
+
+    if ref is None:
+        gated = [row for row in list_runs(store, pipeline) if row.status == OutcomeKind.GATED.value]
+        if not gated:
+            raise NothingToRelax(f"no run of pipeline '{pipeline}' was stopped by the data gate; "
+                                 "name a run id (see `tfxkit runs`)")
+        run_id = gated[0].run_id
+    else:
+        run_id = find_run(store, pipeline, ref).id
+    found = provenance(store, pipeline, run_id)
+    statistics, schema = found.get("statistics"), found.get("schema")
+    if statistics is None:
+        raise NothingToRelax(f"run {run_id} has no statistics (it stopped before StatisticsGen finished): "
+                             "nothing to relax the schema from")
+    if schema is None:
+        raise NothingToRelax(f"run {run_id} has no schema recorded: nothing to relax")
+    if schema.get("source") != "curated":
+        raise NothingToRelax(f"run {run_id} used a schema inferred by SchemaGen (no schema.file in its spec): "
+                             "there is no curated schema to update")
+    artifact = store.artifact(statistics["artifact_id"])
+    names = artifact.properties.get("split_names") if artifact else None
+    try:
+        split_names = json.loads(names) if isinstance(names, str) else None
+    except ValueError:
+        split_names = None
+    return run_id, statistics, schema, split_names
+
+
+def _default_output(curated: str | None, run_id: str) -> str:
+    """Beside the curated file, never over it: `<name>.relaxed.pbtxt`."""
+    if curated is None:
+        return os.path.abspath(f"schema.{run_id}.relaxed.pbtxt")
+    stem, ext = os.path.splitext(curated)
+    return f"{stem}.relaxed{ext or '.pbtxt'}"

@@ -25,11 +25,11 @@ import json
 import os
 from pathlib import Path
 
+from tfxkit.config.load import LoadedSpec
+from tfxkit.config.paths import data_files
 from tfxkit.metadata.facts import file_fact, stack_versions
 from tfxkit.metadata.keys import FINGERPRINT, OUTCOME
 from tfxkit.metadata.store import Store
-from tfxkit.config.load import LoadedSpec
-from tfxkit.config.paths import data_files
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 

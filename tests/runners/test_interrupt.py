@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tfxkit.runners.execute import _interruptible
+from tfxkit.runners.interrupt import interruptible
 
 
 def test_a_ctrl_c_swallowed_by_a_finalizer_is_raised_again():
@@ -17,7 +17,7 @@ def test_a_ctrl_c_swallowed_by_a_finalizer_is_raised_again():
     seen = []
     try:
         with pytest.raises(KeyboardInterrupt):
-            with _interruptible():
+            with interruptible():
                 try:
                     os.kill(os.getpid(), signal.SIGINT)
                     time.sleep(1)
@@ -34,6 +34,6 @@ def test_a_ctrl_c_swallowed_by_a_finalizer_is_raised_again():
 
 def test_without_ctrl_c_the_handler_is_restored():
     previous = signal.getsignal(signal.SIGINT)
-    with _interruptible():
+    with interruptible():
         assert signal.getsignal(signal.SIGINT) is not previous
     assert signal.getsignal(signal.SIGINT) is previous

@@ -1,0 +1,56 @@
+"""Ctrl-C during a run: stop it for sure, and leave MLMD saying where it stopped.
+
+A run stopped by Ctrl-C keeps its finished components in TFX's cache, so
+running the same command again resumes; the executions it left RUNNING are
+marked CANCELED, or every later audit would show them as still running.
+"""
+
+from __future__ import annotations
+
+import _thread
+import contextlib
+import signal
+import threading
+from typing import Iterator
+
+from tfxkit.metadata.store import Store
+
+INTERRUPTED_ERROR = "interrupted (Ctrl-C)"  # the error recorded for an interrupted run
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Make one Ctrl-C stop the run for sure.
+
+    Python raises KeyboardInterrupt wherever the main thread is; when that is a
+    finalizer or weakref callback (TFX and Beam make many), Python prints
+    "Exception ignored" and the run goes on. So once Ctrl-C came, it is raised
+    again every second until it has left the runner.
+    """
+    pending, done = threading.Event(), threading.Event()
+
+    def on_sigint(signum, frame):
+        pending.set()
+        raise KeyboardInterrupt
+
+    def repeat() -> None:
+        while not done.wait(1.0):
+            if pending.is_set():
+                _thread.interrupt_main()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    watcher = threading.Thread(target=repeat, name="tfxkit-ctrl-c", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+        # After a Ctrl-C, a repeat already on its way must not break the recording of where the run stopped.
+        signal.signal(signal.SIGINT, (lambda *_: None) if pending.is_set() else previous)
+
+
+def mark_canceled(store: Store, run_id: str) -> None:
+    """Close the executions the interrupted run left RUNNING: TFX never will, and an audit would
+    otherwise show them running forever."""
+    store.cancel_running(run_id)
