@@ -13,6 +13,7 @@ Pure Python over pydantic: no TensorFlow, TFX or Beam.
 from __future__ import annotations
 
 import argparse
+import html
 import inspect
 import json
 import re
@@ -63,7 +64,14 @@ def _slug(title: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Table cell text where a `|` does not end the cell: escaped outside code; code holding one becomes an HTML
+    <code> with `&#124;` (GitHub needs `\\|` there too, MkDocs would show the backslash)."""
+    def code(match: re.Match) -> str:
+        inner = match.group(1)
+        return f"`{inner}`" if "|" not in inner else "<code>" + html.escape(inner).replace("|", "&#124;") + "</code>"
+
+    parts = re.split(r"(`[^`]*`)", text.replace("\n", " "))
+    return "".join(re.sub(r"`([^`]*)`", code, p) if p.startswith("`") else p.replace("|", "\\|") for p in parts)
 
 
 def _value(value: Any) -> str:
