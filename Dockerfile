@@ -3,7 +3,7 @@
 ARG BASE=python:3.11-slim-bookworm
 FROM ${BASE}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH
-# The pinned lock, installed without re-resolving (see DESIGN.md: pip's resolver backtracks for minutes).
+# The pinned lock, installed without re-resolving (pip's resolver backtracks for minutes over it).
 # UV_CACHE_DIR: a mounted cache builds from local wheels (podman build -v ~/.cache/uv:/uv --build-arg UV_CACHE_DIR=/uv).
 ARG UV_CACHE_DIR=/tmp/uv-cache
 ENV UV_LINK_MODE=copy

@@ -1,7 +1,7 @@
 # The two commands a newcomer needs:
 #   make demo   set up .venv from the lock and run pipelines/penguin.yaml end to end
 #   make test   set up .venv from the lock and run the whole test suite
-.PHONY: setup demo test test-fast lint bench bazel-test
+.PHONY: setup demo test test-fast lint docs bench bazel-test
 
 setup:
 	bash scripts/setup.sh
@@ -18,6 +18,13 @@ test: lint
 
 test-fast: setup
 	.venv/bin/python -m pytest -m "not e2e"
+
+# The docs/ site (mkdocs.yml): regenerate the spec reference from the spec's models, then build strictly, so a
+# broken link or anchor fails. CI runs `make docs SPEC_REFERENCE=--check`: a stale committed page fails there.
+SPEC_REFERENCE ?=
+docs: setup
+	.venv/bin/python -m tfxkit.config.reference $(SPEC_REFERENCE) docs/reference/spec.md
+	.venv/bin/mkdocs build --strict --site-dir site
 
 # The fast tests through Bazel's targets (BUILD files), offline: Debian's bazel-bootstrap (Bazel 4) and
 # .venv's Python as the toolchain (WORKSPACE, bazel/). Installs bazel-bootstrap when bazel is missing.

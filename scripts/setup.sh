@@ -2,7 +2,7 @@
 # Create .venv from the pinned lock and install tfxkit into it (editable).
 # Idempotent: does nothing when the lock and pyproject.toml are unchanged.
 # The lock is resolved for Python 3.10 (tfx 1.16's metadata stops there) and
-# installed without re-resolving on 3.10 or 3.11; see DESIGN.md.
+# installed without re-resolving on 3.10 or 3.11; see docs/install.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

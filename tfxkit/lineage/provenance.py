@@ -2,7 +2,7 @@
 schema, statistics and anomalies, and the spec and stack that ran.
 
 `provenance` answers "where did this served model come from, and why did it
-ship?" as one JSON-ready dict (documented in README, stable). The target is
+ship?" as one JSON-ready dict (documented in docs/lineage.md, stable). The target is
 `latest` (the model being served: the last one pushed) or anything that names a
 model (`resolve_target`). A run stopped before training (the data gate) has no model:
 its provenance shows the data, the anomalies and that nothing was trained.
