@@ -26,7 +26,7 @@ CLUSTER = {"image": "registry.example.com/ml/tfxkit:1.0", "pipeline_root": "gs:/
            "components": {"Trainer": {"cpu": 4, "memory": "8Gi"}}}
 RESOLVER_TASKS = {f"{RESOLVER_ID}-model-blessing-resolver", f"{RESOLVER_ID}-model-resolver"}
 # The one wiring that differs by design: locally the resolver takes the candidate model (to skip it);
-# TFX's V2 compiler only has LatestBlessedModelStrategy, which takes no inputs (README "Deploy to Kubeflow").
+# TFX's V2 compiler only has LatestBlessedModelStrategy, which takes no inputs (docs/kubeflow.md).
 LOCAL_ONLY_EDGES = {("Trainer", RESOLVER_ID)}
 
 

@@ -1,7 +1,7 @@
 """Compiled tasks run inside the built image (podman or docker), exactly as compiled.
 
 Needs an image built from the committed Dockerfile (`make image`, or podman build; see
-README) named by TFXKIT_TEST_IMAGE; skipped otherwise, since building it takes minutes
+docs/kubeflow.md) named by TFXKIT_TEST_IMAGE; skipped otherwise, since building it takes minutes
 and a base image. The tasks with no upstream inputs run: ImportSchemaGen (the baked
 curated schema) and CsvExampleGen (its driver, then its executor, on the baked data),
 with outputs on a mounted folder standing in for the pipeline root and no network.

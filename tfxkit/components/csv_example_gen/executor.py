@@ -3,7 +3,7 @@
 TFX's own executor builds one `tf.train.Example` per row in Python and serializes
 it twice (to hash it into a split, to write it). With the lock's pure-Python
 protobuf runtime that costs about 4 ms a row: a minute for 15k rows, over an hour
-for a million (README, Scale). This executor reads and types the CSV exactly as TFX
+for a million (bench/README.md, Scale). This executor reads and types the CSV exactly as TFX
 does (tfx_bsl's line parser and column-type inference), gathers rows into Arrow
 RecordBatches and serializes them with tfx_bsl's C++ encoder.
 
@@ -21,7 +21,7 @@ TFX reshuffles each split before writing it. Beam's DirectRunner (the local and
 arrival order, so there the Reshuffle keeps every example of the dataset in the
 runner process and its workers at once and leaves the files as they would be
 without it; this executor writes without it on the DirectRunner and reshuffles
-on every other runner (README, Scale).
+on every other runner (bench/README.md, Scale).
 """
 
 from __future__ import annotations
