@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.test_spec_errors import BASE, write_spec
-from tfxkit.config.components import code_hash, read_component
+from tfxkit.config.component_file import code_hash, read_component
 from tfxkit.config.errors import SpecErrors
 from tfxkit.config.load import load_spec
 from tfxkit.dag.plan import component_problems, plan_nodes

@@ -65,3 +65,13 @@ class SpecErrors(Exception):
                 out.append(f"    {visible(src)}")
                 out.append("    " + " " * len(visible(src[:err.col - 1])) + "^")
         return "\n".join(out)
+
+
+def dedupe(errors: list[SpecError]) -> list[SpecError]:
+    """The errors without repeats (the same line twice, e.g. from two checks of one key), first kept."""
+    seen, out = set(), []
+    for err in errors:
+        if str(err) not in seen:
+            seen.add(str(err))
+            out.append(err)
+    return out

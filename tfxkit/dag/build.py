@@ -45,10 +45,12 @@ from tfxkit.dag.staging import content_addressed_copy
 from tfxkit.dag.plan import RESOLVER_ID, ClusterTarget, custom_components, data_format, plan_nodes
 from tfxkit.metadata.connection import spec_connection_config
 from tfxkit.metadata.facts import file_fact
-from tfxkit.config.components import CODE_HASH_PROPERTY, RUN_FACTS, ComponentInfo, code_hash
+from tfxkit.config.component_file import ComponentInfo, code_hash
 from tfxkit.config.load import LoadedSpec
-from tfxkit.config.models import LOWER_IS_BETTER, METRICS, ThresholdSection
+from tfxkit.config.metrics import LOWER_IS_BETTER, METRICS
 from tfxkit.config.paths import data_files, split_input
+from tfxkit.config.sections.components import CODE_HASH_PROPERTY, RUN_FACTS
+from tfxkit.config.sections.evaluation import ThresholdSection
 
 PREPROCESSING_FN = "tfxkit.modules.preprocessing.preprocessing_fn"
 RUN_FN = "tfxkit.modules.trainer.run_fn"

@@ -8,14 +8,14 @@ what runs.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tfxkit.config.checks import COMPONENT_IDS, RESOLVER_ID
-from tfxkit.config.components import ALIASES, ComponentInfo, ComponentNotFound, code_hash, read_component
+from tfxkit.config.component_file import ComponentInfo, ComponentNotFound, code_hash, read_component
+from tfxkit.config.did_you_mean import did_you_mean
 from tfxkit.config.load import LoadedSpec
+from tfxkit.config.node_ids import ALIASES, COMPONENT_IDS, RESOLVER_ID
 from tfxkit.config.paths import data_files, guess_format
 
 GATE_ID = "AnomaliesGate"
@@ -295,8 +295,7 @@ def component_problems(loaded: LoadedSpec) -> list[tuple[tuple, str, bool]]:
                 continue  # not Node.output: reported by check_components
             real = _actual(node, ids)
             if real not in ids:
-                close = difflib.get_close_matches(node, sorted(ids | set(ALIASES)), n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'?" if close else f"nodes: {', '.join(n.id for n in standard)}"
+                hint = did_you_mean(node, sorted(ids | set(ALIASES)), f"nodes: {', '.join(n.id for n in standard)}")
                 problems.append((where + ("inputs", key), f"no component '{node}' in this pipeline ({hint})", False))
                 continue
             if real in infos:

@@ -37,7 +37,7 @@ from tfxkit.runners.up_to_date import (
 )
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.metadata_url import parse_metadata_url
-from tfxkit.config.models import PipelineSpec
+from tfxkit.config.spec import PipelineSpec
 
 
 @dataclass
