@@ -31,7 +31,8 @@ def add_overrides(parser: argparse.ArgumentParser) -> None:
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The --set and --root overrides as dotted key paths."""
-    from tfxkit.config.yaml_positions import YamlProblem, parse_value
+    from tfxkit.config.yaml_positions import parse_value
+    from tfxkit.config.yaml_problem import YamlProblem
 
     out: dict[str, Any] = {}
     for item in getattr(args, "set", None) or []:

@@ -32,7 +32,6 @@ from tfxkit.config.pydantic_errors import (
 from tfxkit.config.spec import PipelineSpec
 from tfxkit.config.yaml_positions import Positions
 
-
 # Spec keys that hold file paths, written relative to the spec file.
 _PATH_KEYS = (("pipeline", "root"), ("data", "path"), ("schema", "file"), ("transform", "module_file"),
               ("push", "destination"))

@@ -19,7 +19,8 @@ from tfxkit.config.errors import dotted as dotted_path
 from tfxkit.config.metadata_url import parse_metadata_url
 from tfxkit.config.names import PIPELINE_NAME
 from tfxkit.config.paths import resolve_path
-from tfxkit.config.yaml_positions import Positions, YamlProblem, parse_with_positions, read_spec_text
+from tfxkit.config.yaml_positions import Positions, parse_with_positions, read_spec_text
+from tfxkit.config.yaml_problem import YamlProblem
 
 
 @dataclass(frozen=True)

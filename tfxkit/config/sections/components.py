@@ -79,11 +79,11 @@ def check_components(components: list[CustomComponentSection], base_dir: Path, r
     for i, entry in enumerate(components):
         where = ("components", i)
         if entry.name in reserved_ids or entry.name in ALIASES:
-            yield Problem(where + ("name",), f"'{entry.name}' is the id of a standard component (expected a name of its "
-                "own)")
+            yield Problem(where + ("name",), f"'{entry.name}' is the id of a standard component (expected a name "
+                          "of its own)")
         elif entry.name in seen:
-            yield Problem(where + ("name",), f"'{entry.name}' is already the name of components[{seen[entry.name]}] "
-                "(expected unique names)")
+            yield Problem(where + ("name",), f"'{entry.name}' is already the name of "
+                          f"components[{seen[entry.name]}] (expected unique names)")
         seen.setdefault(entry.name, i)
         try:
             info = read_component(entry.class_, base_dir)
@@ -100,15 +100,16 @@ def _check_ports(where: tuple, info: ComponentInfo, given: dict[str, str]) -> It
     for key, source in given.items():
         node, dot, output = source.partition(".")
         if key in unknown:
-            yield Problem(where + ("inputs", key), f"{info.class_name} has no input '{key}' ({_hint(key, info.inputs)})", True)
+            yield Problem(where + ("inputs", key), f"{info.class_name} has no input '{key}' "
+                          f"({_hint(key, info.inputs)})", True)
         elif not dot or not node or not output or "." in output:
-            yield Problem(where + ("inputs", key), f"{source!r} is not an upstream output (expected Node.output, e.g. "
-                f"{_example_source(info.inputs[key].type)})")
+            yield Problem(where + ("inputs", key), f"{source!r} is not an upstream output (expected Node.output, "
+                          f"e.g. {_example_source(info.inputs[key].type)})")
     for key, port in info.inputs.items():
         misspelled = closest(key, unknown)  # one mistake, one line
         if not port.optional and key not in given and not misspelled:
             yield Problem(where + ("inputs",), f"{info.class_name} needs input '{key}' (a {port.type}, e.g. "
-                f"{_example_source(port.type)})", True)
+                          f"{_example_source(port.type)})", True)
 
 
 def _example_source(artifact_type: str) -> str:
@@ -123,24 +124,27 @@ def _check_parameters(where: tuple, info: ComponentInfo, given: dict[str, Any]) 
     for key, value in given.items():
         param = info.parameters.get(key)
         if key == CODE_HASH_PROPERTY:
-            yield Problem(where + ("parameters", key), f"'{key}' is set by tfxkit (the component's source hash)", True)
+            yield Problem(where + ("parameters", key), f"'{key}' is set by tfxkit (the component's source hash)",
+                          True)
         elif param is None:
             yield Problem(where + ("parameters", key), f"{info.class_name} has no parameter '{key}' "
-                f"({_hint(key, info.parameters)})", True)
+                          f"({_hint(key, info.parameters)})", True)
         elif key == RUN_FACTS:
-            yield Problem(where + ("parameters", key), f"'{RUN_FACTS}' is filled by tfxkit (spec hash, data and schema "
-                "fingerprints); remove it", True)
+            yield Problem(where + ("parameters", key), f"'{RUN_FACTS}' is filled by tfxkit (spec hash, data and "
+                          "schema fingerprints); remove it", True)
         elif param.kind not in KINDS and param.kind != "any":
-            yield Problem(where + ("parameters", key), f"{info.class_name}'s parameter '{key}' is of type {param.kind}, "
-                "which a spec cannot set (expected int, float, str, bool, list or dict parameters)", True)
+            yield Problem(where + ("parameters", key), f"{info.class_name}'s parameter '{key}' is of type "
+                          f"{param.kind}, which a spec cannot set (expected int, float, str, bool, list or dict "
+                          "parameters)", True)
         elif not value_fits(param.kind, value):
             yield Problem(where + ("parameters", key), f"expected {KINDS[param.kind]} ({info.spec_class} declares "
-                f"ExecutionParameter(type={param.kind})), got {_yaml_kind(value)}")
+                          f"ExecutionParameter(type={param.kind})), got {_yaml_kind(value)}")
     unknown = [key for key in given if key not in info.parameters]
     for key, param in info.parameters.items():
         misspelled = closest(key, unknown)
         if not param.optional and key not in given and key != RUN_FACTS and not misspelled:
-            yield Problem(where + ("parameters",), f"{info.class_name} needs parameter '{key}' ({KINDS.get(param.kind, param.kind)})", True)
+            yield Problem(where + ("parameters",), f"{info.class_name} needs parameter '{key}' "
+                          f"({KINDS.get(param.kind, param.kind)})", True)
 
 
 def _hint(key: str, known: dict) -> str:

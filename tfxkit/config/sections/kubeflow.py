@@ -78,7 +78,7 @@ def check_kubeflow(kubeflow: KubeflowSection, custom: tuple[str, ...] = ()) -> I
             hint = did_you_mean(name, known, f"expected one of: {', '.join(known)}")
             yield Problem(("kubeflow", "components", name), f"unknown component '{name}' ({hint})", True)
     for path, res in sections:
-        if res.cpu is not None and (isinstance(res.cpu, bool) or not _CPU.match(str(res.cpu)) or cpu_count(res.cpu) <= 0):
+        if res.cpu is not None and not _valid_cpu(res.cpu):
             yield Problem(path + ("cpu",), f"cannot parse cpu {res.cpu!r} (expected a number of cores like 2, 0.5 or "
                           "'500m')")
         if res.memory is not None and not _MEMORY.match(res.memory):
@@ -91,6 +91,10 @@ def check_kubeflow(kubeflow: KubeflowSection, custom: tuple[str, ...] = ()) -> I
         if not _SECRET_REF.match(ref):
             yield Problem(("kubeflow", "secrets", var), f"{ref!r} is not a secret reference (expected "
                           "secret-name/key; never the secret's value)")
+
+
+def _valid_cpu(cpu: Union[str, int, float]) -> bool:
+    return not isinstance(cpu, bool) and bool(_CPU.match(str(cpu))) and cpu_count(cpu) > 0
 
 
 def cpu_count(cpu) -> float:
