@@ -206,12 +206,12 @@ def custom_components(loaded: LoadedSpec) -> list[tuple[Any, ComponentInfo]]:
     out, names = [], set()
     for entry in loaded.spec.components:
         if entry.name in names or entry.name in _RESERVED:
-            continue  # reported by tfxkit.config.components.check_components
+            continue  # reported by tfxkit.config.sections.components.check_components
         names.add(entry.name)
         try:
             out.append((entry, read_component(entry.class_, loaded.base_dir)))
         except (ComponentNotFound, SyntaxError, UnicodeDecodeError, OSError):
-            continue  # reported by tfxkit.config.components.check_components
+            continue  # reported by tfxkit.config.sections.components.check_components
     return out
 
 
@@ -274,7 +274,7 @@ def _execution_order(nodes: list[Node]) -> list[Node]:
 def component_problems(loaded: LoadedSpec) -> list[tuple[tuple, str, bool]]:
     """The custom components' wiring against the planned DAG: each input names an existing upstream output of
     the type the input takes, no cycle (before_push counts as the Pusher reading the component), at most one
-    InfraBlessing gate on the Pusher. (key path, message, at_key), like `tfxkit.config.checks`."""
+    InfraBlessing gate on the Pusher. (key path, message, at_key), as `tfxkit.config.problem.Problem`."""
     customs = custom_components(loaded)
     if not customs:
         return []
