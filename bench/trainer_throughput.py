@@ -88,7 +88,7 @@ from tfxkit.modules.callbacks import training_callbacks  # noqa: E402
 from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus  # noqa: E402
 from tfxkit.modules.model_builder import build_model  # noqa: E402
 from tfxkit.modules.training_data import fit_inputs, make_dataset  # noqa: E402
-from tfxkit.config.models import PipelineSpec  # noqa: E402
+from tfxkit.config.spec import PipelineSpec  # noqa: E402
 
 NUM_FEATURES = 20
 NUM_CLASSES = 3

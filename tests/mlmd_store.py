@@ -46,7 +46,7 @@ from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 from tests.conftest import REPO_ROOT
 from tfxkit.config.load import LoadedSpec, load_spec
-from tfxkit.config.models import METRICS
+from tfxkit.config.metrics import METRICS
 from tfxkit.dag.plan import plan_nodes
 from tfxkit.metadata.connection import connection_config
 from tfxkit.metadata.facts import file_fact

@@ -1,6 +1,6 @@
 """The `components:` section: each mistake is one located line, found without importing TFX.
 
-Specs are tests.test_spec_errors.BASE (33 lines) plus a components section from
+Specs are tests.config.spec_files.BASE (33 lines) plus a components section from
 line 34, in a tmp project holding a copy of components/ (and, for the cycle and
 kind cases, small component files written here: they are only parsed, never
 imported).
@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.test_spec_errors import BASE, write_spec
-from tfxkit.config.components import code_hash, read_component
+from tests.config.spec_files import BASE, write_spec
+from tfxkit.config.component_file import code_hash, read_component
 from tfxkit.config.errors import SpecErrors
 from tfxkit.config.load import load_spec
 from tfxkit.dag.plan import component_problems, plan_nodes

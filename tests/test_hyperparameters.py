@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tfxkit.config.models import PipelineSpec
+from tfxkit.config.spec import PipelineSpec
 from tfxkit.modules.hyperparameters import apply_hyperparameters
 
 

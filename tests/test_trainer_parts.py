@@ -21,7 +21,8 @@ from tfxkit.modules.callbacks import LogLearningRate, StepBudget, training_callb
 from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus
 from tfxkit.modules.model_builder import make_optimizer
 from tfxkit.modules.schedules import WarmUp, learning_rate
-from tfxkit.config.models import PipelineSpec, TrainerSection
+from tfxkit.config.sections.trainer import TrainerSection
+from tfxkit.config.spec import PipelineSpec
 
 # ---------------------------------------------------------------------------------------------------------------
 # Helpers

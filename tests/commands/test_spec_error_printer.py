@@ -7,7 +7,8 @@ import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
 from tfxkit.commands.common import EXIT_RUN_FAILED, EXIT_SPEC, exit_on_spec_errors
-from tfxkit.config.errors import ProblemKind, SpecError, SpecErrors
+from tfxkit.config.errors import SpecError, SpecErrors
+from tfxkit.config.problem import ProblemKind
 
 SPEC = "pipelines/penguin.yaml"
 DATA = SpecError("x.yaml", 4, 9, "data.path", "no data files at '/nowhere' (expected a file, a folder or a glob)",

@@ -180,7 +180,7 @@ def test_several_files_per_class_at_the_gate(tmp_path):
     the statistics of the served model's data."""
     import tensorflow_data_validation as tfdv
 
-    from tfxkit.config.models import DriftSection
+    from tfxkit.config.sections.validation import DriftSection
     from tfxkit.components.data_gate.drift import drift_problems
 
     schema = tfdv.load_schema_text(str(SCHEMA))

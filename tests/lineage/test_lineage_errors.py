@@ -82,7 +82,7 @@ def test_the_quick_pipeline_section_read_agrees_with_the_model(section, tmp_path
 
     from tfxkit.config.errors import SpecErrors
     from tfxkit.config.locate import locate_store
-    from tfxkit.config.pipeline_section import PipelineSection
+    from tfxkit.config.sections.pipeline import PipelineSection
 
     spec = tmp_path / "spec.yaml"
     spec.write_text(yaml.safe_dump({"version": 1, "pipeline": section}))

@@ -32,7 +32,8 @@ def add_overrides(parser: argparse.ArgumentParser) -> None:
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The --set and --root overrides as dotted key paths."""
-    from tfxkit.config.yaml_positions import YamlProblem, parse_value
+    from tfxkit.config.yaml_positions import parse_value
+    from tfxkit.config.yaml_problem import YamlProblem
 
     out: dict[str, Any] = {}
     for item in getattr(args, "set", None) or []:
@@ -55,7 +56,7 @@ def exit_on_spec_errors(errors: "SpecErrors", where: str | None = None, data_exi
     empty, another delimiter, a column it lacks), none the YAML's own, the exit status is `data_exit`:
     for `tfxkit run` that is a run that failed on its data (exit 1), not a bad spec.
     """
-    from tfxkit.config.errors import ProblemKind
+    from tfxkit.config.problem import ProblemKind
 
     print(errors.render(show_source=sys.stderr.isatty()), file=sys.stderr)
     if data_exit != EXIT_SPEC and all(e.kind is ProblemKind.DATA for e in errors.errors):

@@ -10,9 +10,9 @@ source line are shown escaped, never raw.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Optional
 
+from tfxkit.config.problem import ProblemKind
 from tfxkit.config.visible import visible
 
 
@@ -22,14 +22,6 @@ def dotted(path: tuple) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-class ProblemKind(Enum):
-    """Whose fault a problem is: the spec's own text, or the data file it names (unreadable, empty,
-    another delimiter, lacking a column). `tfxkit run` exits 1 when only the data is at fault, 2 otherwise."""
-
-    SPEC = "spec"
-    DATA = "data"
 
 
 @dataclass(frozen=True)
@@ -75,3 +67,13 @@ class SpecErrors(Exception):
                 out.append(f"    {visible(src)}")
                 out.append("    " + " " * len(visible(src[:err.col - 1])) + "^")
         return "\n".join(out)
+
+
+def dedupe(errors: list[SpecError]) -> list[SpecError]:
+    """The errors without repeats (the same line twice, e.g. from two checks of one key), first kept."""
+    seen, out = set(), []
+    for err in errors:
+        if str(err) not in seen:
+            seen.add(str(err))
+            out.append(err)
+    return out

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfxkit.config.models import FEATURE_TRANSFORMS, OPTIMIZERS, PipelineSpec
+from tfxkit.config.sections.trainer import OPTIMIZERS
+from tfxkit.config.sections.transform import FEATURE_TRANSFORMS
+from tfxkit.config.spec import PipelineSpec
 
 
 def spec_json_schema() -> dict[str, Any]:

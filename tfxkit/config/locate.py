@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfxkit.config.errors import SpecError, SpecErrors
+from tfxkit.config.errors import SpecError, SpecErrors, dedupe
 from tfxkit.config.errors import dotted as dotted_path
 from tfxkit.config.metadata_url import parse_metadata_url
 from tfxkit.config.names import PIPELINE_NAME
 from tfxkit.config.paths import resolve_path
-from tfxkit.config.yaml_positions import Positions, YamlProblem, parse_with_positions, read_spec_text
+from tfxkit.config.yaml_positions import Positions, parse_with_positions, read_spec_text
+from tfxkit.config.yaml_problem import YamlProblem
 
 
 @dataclass(frozen=True)
@@ -47,16 +48,16 @@ def locate_store(file: str | os.PathLike, overrides: dict[str, Any] | None = Non
     if plain is None:  # anything unusual: the model's validation, for its located error
         from pydantic import ValidationError
 
-        from tfxkit.config.pipeline_section import PipelineSection
+        from tfxkit.config.sections.pipeline import PipelineSection
 
         try:
             model = PipelineSection.model_validate(section)
         except ValidationError as exc:
-            from tfxkit.config.load import _dedupe, _from_pydantic  # the full spec's error wording
+            from tfxkit.config.pydantic_errors import from_pydantic  # the full spec's error wording
 
-            errors = [_from_pydantic({**err, "loc": ("pipeline", *err["loc"])}, display, positions, data)
+            errors = [from_pydantic({**err, "loc": ("pipeline", *err["loc"])}, display, positions, data)
                       for err in exc.errors()]
-            raise SpecErrors(_dedupe(errors), lines) from None
+            raise SpecErrors(dedupe(errors), lines) from None
         plain = model.name, model.root, model.metadata
     name, root, metadata = plain
     base_dir = path.resolve().parent

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 # The one place that names the spec's root model: move this import when the models move.
-from tfxkit.config.models import PipelineSpec
+from tfxkit.config.spec import PipelineSpec
 
 HEADER = """\
 # Spec reference (version 1)

@@ -10,7 +10,6 @@ added later is handled without listing it here.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import types
 import typing
@@ -18,7 +17,8 @@ from typing import Any, Optional
 
 from pydantic import BaseModel
 
-from tfxkit.config.models import PipelineSpec
+from tfxkit.config.did_you_mean import closest
+from tfxkit.config.spec import PipelineSpec
 from tfxkit.config.visible import invisible_chars, without_invisible
 
 _PRIMITIVE_TAGS = {"str", "int", "float", "bool", "none", "bytes"}
@@ -156,9 +156,9 @@ def unknown_key_message(loc: tuple) -> str:
         field, _, members = chosen
         elsewhere = [_tags_of(m)[field] for m in members
                      if field in _tags_of(m) and any(target in (f.alias, n) for n, f in m.model_fields.items())]
-    close = difflib.get_close_matches(target, allowed, n=1, cutoff=0.6) if not elsewhere else []
+    close = closest(target, allowed) if not elsewhere else None
     if close:
-        hints.append(f"did you mean '{close[0]}'?")
+        hints.append(f"did you mean '{close}'?")
     else:
         if elsewhere:
             hints.append(f"'{target}' belongs to {chosen[0]} {_or(elsewhere)}")

@@ -17,9 +17,10 @@ reader and composer here are stricter than YAML itself:
   be written, each on a node of its kind; no tag ever constructs an object;
 - timestamps and the like stay the strings they were written as.
 
-Events come from libyaml when PyYAML has it (ten times faster than the pure
-Python parser on large files); syntax errors are worded by the pure Python
-parser, which gives the clearer messages.
+The limits and tags are enforced while composing (`tfxkit.config.yaml_loader`),
+the characters and the encoding here. Events come from libyaml when PyYAML has
+it (ten times faster than the pure Python parser on large files); syntax errors
+are worded by the pure Python parser, which gives the clearer messages.
 """
 
 from __future__ import annotations
@@ -31,46 +32,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.composer import Composer
-from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent
-from yaml.resolver import Resolver
 
 from tfxkit.config.visible import escape_char, visible
-
-try:  # libyaml's parser: the same events, produced in C
-    from yaml._yaml import CParser as _EventSource
-
-    _LIBYAML = True
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _LIBYAML = False
-    from yaml.parser import Parser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
-
-    class _EventSource(Reader, Scanner, Parser):  # type: ignore[no-redef]
-        def __init__(self, stream: str):
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
-
+from tfxkit.config.yaml_loader import ALLOWED_TAGS, CORE, KIND, LIBYAML, MERGE, SCALAR_TAGS, Loader, mark
+from tfxkit.config.yaml_problem import YamlProblem, YamlProblems
 
 Path = tuple  # tuple[str | int, ...]
 
 MAX_FILE_BYTES = 256 * 1024  # a large spec is a few kB
-MAX_VALUES = 20_000  # keys, values and list items after alias expansion; penguin.yaml has about 80
-MAX_DEPTH = 64  # a spec nests about 5 deep
 MAX_REPORTED_LINES = 10  # unreadable characters: at most this many lines reported, then a count
 
-_CORE = "tag:yaml.org,2002:"
-_SCALAR_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null")}
-_ALLOWED_TAGS = {
-    yaml.ScalarNode: _SCALAR_TAGS | {"!"},
-    yaml.SequenceNode: {_CORE + "seq", "!"},
-    yaml.MappingNode: {_CORE + "map", "!"},
-}
-_KIND = {yaml.ScalarNode: "a single value", yaml.SequenceNode: "a list", yaml.MappingNode: "a mapping"}
-_MERGE = _CORE + "merge"
 # What YAML's reader accepts (YAML 1.1 c-printable); anything else is reported, not parsed.
 _UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _CONTROL_IN_VALUE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -101,35 +72,6 @@ class Positions:
                 return second[path]
             path = path[:-1]
         return self.values.get((), (1, 1))
-
-
-class YamlProblem(Exception):
-    """A problem in the YAML itself (syntax, structure, encoding, limits), with its position."""
-
-    def __init__(self, line: int, col: int, message: str, path: Path = ()):
-        self.line, self.col, self.message, self.path = line, col, message, tuple(path)
-        super().__init__(f"{line}:{col}: {message}")
-
-    @property
-    def problems(self) -> list["YamlProblem"]:
-        return [self]
-
-
-class YamlProblems(YamlProblem):
-    """Several problems found in one pass (e.g. three forbidden tags); the first one's fields lead."""
-
-    def __init__(self, problems: list[YamlProblem]):
-        first = problems[0]
-        super().__init__(first.line, first.col, first.message, first.path)
-        self._problems = list(problems)
-
-    @property
-    def problems(self) -> list[YamlProblem]:
-        return self._problems
-
-
-def _mark(node_or_event: Any) -> tuple[int, int]:
-    return node_or_event.start_mark.line + 1, node_or_event.start_mark.column + 1
 
 
 def read_spec_text(path: str | os.PathLike) -> str:
@@ -171,7 +113,7 @@ def parse_value(text: str) -> Any:
 
 
 def _parse(text: str, spans: list | None = None) -> tuple[Any, Positions]:
-    loader = _Loader(text)
+    loader = Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -190,70 +132,9 @@ def _parse(text: str, spans: list | None = None) -> tuple[Any, Positions]:
     return data, positions
 
 
-class _LimitedComposer(Composer):
-    """PyYAML's composer plus the limits: depth, expanded size, recursive aliases, tags."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._depth = 0
-        self._total = 0  # values composed so far, each alias counted as the size of what it names
-        self._sizes: dict[int, int] = {}  # id(node) -> its size with aliases expanded
-        self.bad_tags: dict[int, tuple[str, tuple[int, int]]] = {}  # id(node) -> (tag, where written)
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
-            target = self.anchors.get(event.anchor)
-            if target is not None:
-                size = self._sizes.get(id(target))
-                if size is None:
-                    raise YamlProblem(*_mark(event), f"alias *{visible(event.anchor)} refers to a node that "
-                                      "contains it (expected an alias to a node that ends before it)")
-                self._count(size, event, f"alias *{visible(event.anchor)} expands the spec to more than "
-                            f"{MAX_VALUES} values (expected at most {MAX_VALUES}; aliases that repeat "
-                            "content over and over are refused)")
-            return super().compose_node(parent, index)
-        event = self.peek_event()
-        tag = getattr(event, "tag", None)
-        self._depth += 1
-        if self._depth > MAX_DEPTH:
-            raise YamlProblem(*_mark(event), f"nested more than {MAX_DEPTH} levels deep "
-                              f"(expected at most {MAX_DEPTH})")
-        try:
-            node = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-        if isinstance(node, yaml.MappingNode):
-            size = 1 + sum(self._sizes[id(k)] + self._sizes[id(v)] for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            size = 1 + sum(self._sizes[id(item)] for item in node.value)
-        else:
-            size = 1
-        self._sizes[id(node)] = size
-        self._count(1, event, f"the spec has more than {MAX_VALUES} values (expected at most {MAX_VALUES})")
-        if tag is not None and tag not in _ALLOWED_TAGS[type(node)]:
-            self.bad_tags[id(node)] = (tag, _mark(event))
-        return node
-
-    def _count(self, size: int, event: Any, message: str) -> None:
-        self._total += size
-        if self._total > MAX_VALUES:
-            raise YamlProblem(*_mark(event), message)
-
-
-class _Loader(_LimitedComposer, _EventSource, SafeConstructor, Resolver):
-    """Events (libyaml when available) -> nodes (our composer); the constructor only for core scalars."""
-
-    def __init__(self, text: str):
-        _EventSource.__init__(self, text)
-        _LimitedComposer.__init__(self)
-        SafeConstructor.__init__(self)
-        Resolver.__init__(self)
-
-
 def _syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> YamlProblem:
     """A located 'invalid YAML' problem, worded by the pure Python parser where it can say it."""
-    if _LIBYAML and len(text) <= 64 * 1024 and not isinstance(exc, yaml.composer.ComposerError):
+    if LIBYAML and len(text) <= 64 * 1024 and not isinstance(exc, yaml.composer.ComposerError):
         try:
             for _ in yaml.parse(text, Loader=yaml.SafeLoader):
                 pass
@@ -276,13 +157,13 @@ def _syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> YamlProblem:
 
 
 def _tag_name(tag: str) -> str:
-    return visible("!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag)
+    return visible("!!" + tag[len(CORE):] if tag.startswith(CORE) else tag)
 
 
 class _Builder:
     """Plain data from the node tree, with positions; collects every tag and value problem."""
 
-    def __init__(self, loader: _Loader, positions: Positions, spans: list | None):
+    def __init__(self, loader: Loader, positions: Positions, spans: list | None):
         self.loader = loader
         self.positions = positions
         self.spans = spans  # (start, end, path, is_key) of each scalar, when asked for
@@ -293,7 +174,7 @@ class _Builder:
         self.problems.append(YamlProblem(where[0], where[1], message, path))
 
     def build(self, node: yaml.Node, path: Path) -> Any:
-        self.positions.values[path] = _mark(node)
+        self.positions.values[path] = mark(node)
         if self._bad_tag(node, path):
             return None
         if isinstance(node, yaml.MappingNode):
@@ -303,9 +184,9 @@ class _Builder:
                 if key is None:
                     continue
                 if key in out:
-                    self.problem(_mark(key_node), f"duplicate key '{visible(key)}'", ())
+                    self.problem(mark(key_node), f"duplicate key '{visible(key)}'", ())
                     continue
-                self.positions.keys[path + (key,)] = _mark(key_node)
+                self.positions.keys[path + (key,)] = mark(key_node)
                 out[key] = self.build(value_node, path + (key,))
             return out
         if isinstance(node, yaml.SequenceNode):
@@ -315,16 +196,16 @@ class _Builder:
     def _pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
         """The mapping's pairs with merge keys (`<<: *base`) resolved: written keys win over merged
         ones, and among merged mappings the first listed wins (YAML's merge rule)."""
-        written = [(k, v) for k, v in node.value if not (isinstance(k, yaml.ScalarNode) and k.tag == _MERGE)]
+        written = [(k, v) for k, v in node.value if not (isinstance(k, yaml.ScalarNode) and k.tag == MERGE)]
         merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
-            if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == _MERGE):
+            if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == MERGE):
                 continue
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for source in sources:
-                if not isinstance(source, yaml.MappingNode) or source.tag not in _ALLOWED_TAGS[yaml.MappingNode]:
-                    self.problem(_mark(source), "a merge key '<<' needs a mapping or a list of mappings "
-                                 f"(got {_KIND[type(source)]})", ())
+                if not isinstance(source, yaml.MappingNode) or source.tag not in ALLOWED_TAGS[yaml.MappingNode]:
+                    self.problem(mark(source), "a merge key '<<' needs a mapping or a list of mappings "
+                                 f"(got {KIND[type(source)]})", ())
                     continue
                 merged += self._pairs(source)
         if not merged:
@@ -340,7 +221,7 @@ class _Builder:
 
     def _key(self, node: yaml.Node, parent: Path) -> str | None:
         if not isinstance(node, yaml.ScalarNode):
-            self.problem(_mark(node), "mapping keys must be plain strings", parent)
+            self.problem(mark(node), "mapping keys must be plain strings", parent)
             return None
         if self._bad_tag(node, parent + (node.value,)):
             return node.value
@@ -351,24 +232,24 @@ class _Builder:
         value = self._construct(node, path)
         if self.spans is not None:
             end = (node.end_mark.line + 1, node.end_mark.column + 1)
-            self.spans.append((_mark(node), end, path + ((str(value),) if is_key else ()), is_key))
+            self.spans.append((mark(node), end, path + ((str(value),) if is_key else ()), is_key))
         if isinstance(value, str) and _CONTROL_IN_VALUE.search(value):
             ch = _CONTROL_IN_VALUE.search(value).group()
             where = "key" if is_key else "value"
-            self.problem(_mark(node), f"control character {escape_char(ch)} (U+{ord(ch):04X}) in a {where} "
+            self.problem(mark(node), f"control character {escape_char(ch)} (U+{ord(ch):04X}) in a {where} "
                          "is not allowed (expected printable text)", path + ((value,) if is_key else ()))
             return value if is_key else None
         return value
 
     def _construct(self, node: yaml.ScalarNode, path: Path) -> Any:
-        if node.tag not in _SCALAR_TAGS:
+        if node.tag not in SCALAR_TAGS:
             value: Any = node.value  # timestamps, '=', '<<' outside a mapping: the text as written
         else:
             try:
                 value = self.loader.construct_object(node)
             except Exception:  # noqa: BLE001 - any failure of a core constructor is a bad value
                 if node.tag != self.loader.resolve(yaml.ScalarNode, node.value, (True, False)):
-                    self.problem(_mark(node), f"{_shown(node.value)} is not a valid {_tag_name(node.tag)}", path)
+                    self.problem(mark(node), f"{_shown(node.value)} is not a valid {_tag_name(node.tag)}", path)
                     return None
                 value = node.value
         return value
@@ -380,10 +261,10 @@ class _Builder:
         if id(node) not in self._reported:  # a node reached again through an alias: reported once
             self._reported.add(id(node))
             tag, where = bad
-            core = tag.startswith(_CORE) and any(tag in tags for tags in _ALLOWED_TAGS.values())
+            core = tag.startswith(CORE) and any(tag in tags for tags in ALLOWED_TAGS.values())
             if core:
-                fits = " or ".join(_tag_name(t) for t in sorted(_ALLOWED_TAGS[type(node)]) if t != "!")
-                message = f"tag {_tag_name(tag)} does not fit {_KIND[type(node)]} (expected {fits} or no tag)"
+                fits = " or ".join(_tag_name(t) for t in sorted(ALLOWED_TAGS[type(node)]) if t != "!")
+                message = f"tag {_tag_name(tag)} does not fit {KIND[type(node)]} (expected {fits} or no tag)"
             else:
                 message = (f"tag {_tag_name(tag)} is not allowed (a spec holds plain values and never "
                            "constructs objects; expected no tag)")

@@ -7,14 +7,14 @@ checks run at validate time against the standard nodes the plan gives the spec.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import replace
 from typing import Any
 
-from tfxkit.config.checks import COMPONENT_IDS
-from tfxkit.config.components import (ALIASES, RUN_FACTS, ComponentInfo, ComponentNotFound, code_hash,
-                                      read_component)
+from tfxkit.config.component_file import ComponentInfo, ComponentNotFound, code_hash, read_component
+from tfxkit.config.did_you_mean import did_you_mean
+from tfxkit.config.node_ids import ALIASES, COMPONENT_IDS
+from tfxkit.config.sections.components import RUN_FACTS
 from tfxkit.config.load import LoadedSpec
 from tfxkit.dag.nodes import INFRA_BLESSING, RESOLVER_ID, Kind, Node, execution_order
 
@@ -23,12 +23,12 @@ def custom_components(loaded: LoadedSpec) -> list[tuple[Any, ComponentInfo]]:
     out, names = [], set()
     for entry in loaded.spec.components:
         if entry.name in names or entry.name in _RESERVED:
-            continue  # reported by tfxkit.config.components.check_components
+            continue  # reported by tfxkit.config.sections.components.check_components
         names.add(entry.name)
         try:
             out.append((entry, read_component(entry.class_, loaded.base_dir)))
         except (ComponentNotFound, SyntaxError, UnicodeDecodeError, OSError):
-            continue  # reported by tfxkit.config.components.check_components
+            continue  # reported by tfxkit.config.sections.components.check_components
     return out
 
 
@@ -81,7 +81,7 @@ def wiring_problems(loaded: LoadedSpec, customs: list[tuple[Any, ComponentInfo]]
                     standard: list[Node]) -> list[tuple[tuple, str, bool]]:
     """The custom components' wiring against the standard nodes: each input names an existing upstream output of
     the type the input takes, no cycle (before_push counts as the Pusher reading the component), at most one
-    InfraBlessing gate on the Pusher. (key path, message, at_key), like `tfxkit.config.checks`."""
+    InfraBlessing gate on the Pusher. (key path, message, at_key), as `tfxkit.config.problem.Problem`."""
     by_id: dict[str, tuple[tuple[str, ...], Any]] = {n.id: (n.outputs, n) for n in standard}
     ids = set(by_id) | {entry.name for entry, _ in customs}
     infos = {entry.name: info for entry, info in customs}
@@ -98,8 +98,7 @@ def wiring_problems(loaded: LoadedSpec, customs: list[tuple[Any, ComponentInfo]]
                 continue  # not Node.output: reported by check_components
             real = _actual(node, ids)
             if real not in ids:
-                close = difflib.get_close_matches(node, sorted(ids | set(ALIASES)), n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'?" if close else f"nodes: {', '.join(n.id for n in standard)}"
+                hint = did_you_mean(node, sorted(ids | set(ALIASES)), f"nodes: {', '.join(n.id for n in standard)}")
                 problems.append((where + ("inputs", key), f"no component '{node}' in this pipeline ({hint})", False))
                 continue
             if real in infos:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from tfxkit.config.checks import RESOLVER_ID
+from tfxkit.config.node_ids import RESOLVER_ID
 
 GATE_ID = "AnomaliesGate"
 INFRA_BLESSING = "InfraBlessing"

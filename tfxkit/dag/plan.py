@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tfxkit.config.load import LoadedSpec
-from tfxkit.config.models import LOWER_IS_BETTER, METRICS
+from tfxkit.config.metrics import LOWER_IS_BETTER, METRICS
 from tfxkit.config.paths import data_files, guess_format
 from tfxkit.dag.custom_nodes import custom_components, wiring_problems, with_custom
 from tfxkit.dag.nodes import GATE_ID, RESOLVER_ID, Kind, Node

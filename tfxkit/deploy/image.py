@@ -35,7 +35,7 @@ def baked_files(loaded: LoadedSpec) -> list[str]:
 def component_packages(loaded: LoadedSpec) -> tuple[list[str], list[str]]:
     """(project-relative package folders, project-relative import roots) of the spec's custom components:
     the compiled tasks import them by path, so the image carries them and puts their roots on PYTHONPATH."""
-    from tfxkit.config.components import read_component
+    from tfxkit.config.component_file import read_component
 
     root = project_root(loaded)
     packages, roots = set(), set()

@@ -12,10 +12,10 @@ import re
 from pathlib import Path
 
 from tfxkit.dag.plan import ClusterTarget, plan_nodes
-from tfxkit.config.checks import cpu_count, memory_gb
 from tfxkit.config.errors import SpecError, SpecErrors
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.paths import PKG_SCHEME
+from tfxkit.config.sections.kubeflow import cpu_count, memory_gb
 
 REMOTE_SCHEMES = ("gs://", "s3://", "minio://")
 BAKED = "baked"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
+from tfxkit.config.did_you_mean import closest
 
 
 class LineageError(Exception):
@@ -15,5 +15,5 @@ class LineageError(Exception):
 
 def nearest(value: str, choices: list[str]) -> str:
     """' (did you mean 'x'?)' for the closest choice, '' when nothing is close."""
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    close = closest(value, choices, cutoff=0.5)
+    return f" (did you mean '{close}'?)" if close else ""

@@ -6,7 +6,8 @@ import re
 
 import tensorflow_model_analysis as tfma
 
-from tfxkit.config.models import METRICS, PipelineSpec
+from tfxkit.config.metrics import METRICS
+from tfxkit.config.spec import PipelineSpec
 
 
 def _metric_value(value) -> float | None:

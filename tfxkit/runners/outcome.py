@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 from tfxkit.config.load import LoadedSpec
-from tfxkit.config.models import PipelineSpec
+from tfxkit.config.spec import PipelineSpec
 from tfxkit.dag.nodes import GATE_ID
 from tfxkit.dag.plan import plan_nodes
 from tfxkit.metadata.runs import NodeRun

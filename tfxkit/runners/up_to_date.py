@@ -50,7 +50,7 @@ def input_files(loaded: LoadedSpec) -> dict[str, list[dict]]:
 
 def component_sources(loaded: LoadedSpec) -> list:
     """The source files of every custom component the spec names (what `code_hash` covers)."""
-    from tfxkit.config.components import read_component
+    from tfxkit.config.component_file import read_component
 
     paths = []
     for entry in loaded.spec.components:

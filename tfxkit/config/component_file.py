@@ -1,4 +1,4 @@
-"""Custom components named in a spec's `components:` section, read without importing them.
+"""A custom component's file, read without importing it: its class, inputs, outputs and parameters.
 
 `tfxkit validate` must stay fast and must not import TensorFlow or TFX, yet it
 should say whether `components.serving_check.component.ServingCheck` exists,
@@ -14,24 +14,14 @@ cache key (`code_hash`).
 from __future__ import annotations
 
 import ast
-import difflib
 import hashlib
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Optional
 
-Problem = tuple[tuple, str, bool]
-
-# Filled by tfxkit when a component's spec declares it (JSON: pipeline, spec hash, data and schema file facts).
-RUN_FACTS = "run_facts"
-# The execution property tfxkit adds to every custom component: its source hash, so TFX's cache key follows code.
-CODE_HASH_PROPERTY = "tfxkit_code_hash"
-# Aliases a spec may use for nodes whose id depends on the spec (csv vs tfrecord, curated vs inferred schema).
-ALIASES = {"ExampleGen": ("CsvExampleGen", "ImportExampleGen"), "SchemaGen": ("ImportSchemaGen", "SchemaGen")}
-KINDS = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false", "list": "a list",
-         "dict": "a mapping"}
+from tfxkit.config.did_you_mean import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -155,8 +145,7 @@ def read_component(reference: str, base_dir: Path) -> ComponentInfo:
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     strings = _module_strings(tree)
     if class_name not in classes:
-        close = difflib.get_close_matches(class_name, list(classes), n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else f"classes: {', '.join(classes) or 'none'}"
+        hint = did_you_mean(class_name, classes, f"classes: {', '.join(classes) or 'none'}")
         raise ComponentNotFound(f"{shown} has no class '{class_name}' ({hint})")
     cls = classes[class_name]
     spec_name = _assigned_name(cls, "SPEC_CLASS")
@@ -256,109 +245,3 @@ def _spec_dict(spec: ast.ClassDef, attribute: str, strings: dict[str, str]) -> d
                 out[name] = (_last_name(type_node) or "Artifact", optional)
         return out
     return {}
-
-
-def value_fits(kind: str, value: Any) -> bool:
-    """Whether a YAML value fits a parameter kind (an integer fits a float; a bool fits no number)."""
-    if kind == "bool":
-        return isinstance(value, bool)
-    if kind == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "float":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind == "str":
-        return isinstance(value, str)
-    if kind == "list":
-        return isinstance(value, list)
-    if kind == "dict":
-        return isinstance(value, dict)
-    return kind == "any"
-
-
-def _yaml_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a bool)"
-    if isinstance(value, (int, float)):
-        return f"{value!r} (a number)"
-    if isinstance(value, str):
-        return f"{value!r} (a string)"
-    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else repr(value)
-
-
-def check_components(spec: Any, base_dir: Path, reserved_ids: tuple[str, ...]) -> Iterator[Problem]:
-    """Every problem in `components:` that the component files reveal: the class, its inputs' and parameters'
-    names, required ones left out, parameter values of the wrong kind. The wiring (upstream outputs, cycles)
-    is checked against the planned DAG by `tfxkit.dag.plan.component_problems`."""
-    seen: dict[str, int] = {}
-    for i, entry in enumerate(spec.components):
-        where = ("components", i)
-        if entry.name in reserved_ids or entry.name in ALIASES:
-            yield where + ("name",), f"'{entry.name}' is the id of a standard component (expected a name of its " \
-                "own)", False
-        elif entry.name in seen:
-            yield where + ("name",), f"'{entry.name}' is already the name of components[{seen[entry.name]}] " \
-                "(expected unique names)", False
-        seen.setdefault(entry.name, i)
-        try:
-            info = read_component(entry.class_, base_dir)
-        except (ComponentNotFound, SyntaxError, UnicodeDecodeError, OSError) as exc:
-            message = str(exc) if isinstance(exc, ComponentNotFound) else f"cannot read the component: {exc}"
-            yield where + ("class",), message, False
-            continue
-        yield from _check_ports(where, info, entry.inputs)
-        yield from _check_parameters(where, info, entry.parameters)
-
-
-def _check_ports(where: tuple, info: ComponentInfo, given: dict[str, str]) -> Iterator[Problem]:
-    unknown = [key for key in given if key not in info.inputs]
-    for key, source in given.items():
-        node, dot, output = source.partition(".")
-        if key in unknown:
-            yield where + ("inputs", key), f"{info.class_name} has no input '{key}' ({_hint(key, info.inputs)})", True
-        elif not dot or not node or not output or "." in output:
-            yield where + ("inputs", key), f"{source!r} is not an upstream output (expected Node.output, e.g. " \
-                f"{_example_source(info.inputs[key].type)})", False
-    for key, port in info.inputs.items():
-        misspelled = difflib.get_close_matches(key, unknown, n=1, cutoff=0.6)  # one mistake, one line
-        if not port.optional and key not in given and not misspelled:
-            yield where + ("inputs",), f"{info.class_name} needs input '{key}' (a {port.type}, e.g. " \
-                f"{_example_source(port.type)})", True
-
-
-def _example_source(artifact_type: str) -> str:
-    examples = {"Model": "Trainer.model", "Examples": "ExampleGen.examples", "ModelEvaluation": "Evaluator.evaluation",
-                "ModelBlessing": "Evaluator.blessing", "ExampleStatistics": "StatisticsGen.statistics",
-                "Schema": "SchemaGen.schema", "ModelRun": "Trainer.model_run", "PushedModel": "Pusher.pushed_model",
-                "TransformGraph": "Transform.transform_graph"}
-    return examples.get(artifact_type, "Node.output")
-
-
-def _check_parameters(where: tuple, info: ComponentInfo, given: dict[str, Any]) -> Iterator[Problem]:
-    for key, value in given.items():
-        param = info.parameters.get(key)
-        if key == CODE_HASH_PROPERTY:
-            yield where + ("parameters", key), f"'{key}' is set by tfxkit (the component's source hash)", True
-        elif param is None:
-            yield where + ("parameters", key), f"{info.class_name} has no parameter '{key}' " \
-                f"({_hint(key, info.parameters)})", True
-        elif key == RUN_FACTS:
-            yield where + ("parameters", key), f"'{RUN_FACTS}' is filled by tfxkit (spec hash, data and schema " \
-                "fingerprints); remove it", True
-        elif param.kind not in KINDS and param.kind != "any":
-            yield where + ("parameters", key), f"{info.class_name}'s parameter '{key}' is of type {param.kind}, " \
-                "which a spec cannot set (expected int, float, str, bool, list or dict parameters)", True
-        elif not value_fits(param.kind, value):
-            yield where + ("parameters", key), f"expected {KINDS[param.kind]} ({info.spec_class} declares " \
-                f"ExecutionParameter(type={param.kind})), got {_yaml_kind(value)}", False
-    unknown = [key for key in given if key not in info.parameters]
-    for key, param in info.parameters.items():
-        misspelled = difflib.get_close_matches(key, unknown, n=1, cutoff=0.6)
-        if not param.optional and key not in given and key != RUN_FACTS and not misspelled:
-            yield where + ("parameters",), f"{info.class_name} needs parameter '{key}' ({KINDS.get(param.kind, param.kind)})", True
-
-
-def _hint(key: str, known: dict) -> str:
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    return f"it has: {', '.join(known)}" if known else "it has none"

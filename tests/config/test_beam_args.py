@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.config.spec_files import errors_of, write_spec
 from tests.conftest import run_cli
-from tests.test_spec_errors import errors_of, write_spec
 from tfxkit.config.beam_args import beam_arg_problem
 from tfxkit.config.load import load_spec
 

@@ -21,7 +21,8 @@ import pytest
 from tests.conftest import REPO_ROOT
 from tfxkit.config.errors import SpecErrors
 from tfxkit.config.load import load_spec
-from tfxkit.config.yaml_positions import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
+from tfxkit.config.yaml_loader import MAX_DEPTH, MAX_VALUES
+from tfxkit.config.yaml_positions import MAX_FILE_BYTES
 
 # Line numbers matter: expected positions below refer to them.
 BASE = """\
@@ -704,7 +705,8 @@ def test_parse_value_for_overrides(text, expected):
     ("ab\x1bc", "1:3: control character \\x1b (U+001B) is not allowed"),
 ])
 def test_parse_value_refuses_what_a_spec_refuses(text, expected):
-    from tfxkit.config.yaml_positions import YamlProblem, parse_value
+    from tfxkit.config.yaml_positions import parse_value
+    from tfxkit.config.yaml_problem import YamlProblem
 
     with pytest.raises(YamlProblem) as info:
         parse_value(text)

@@ -11,7 +11,6 @@ import yaml
 from tests.conftest import REPO_ROOT, run_cli
 from tfxkit.config.json_schema import spec_json_schema
 
-
 PIPELINES = sorted((REPO_ROOT / "pipelines").glob("*.yaml"))
 
 

@@ -1,4 +1,4 @@
-"""The `pipeline` section and the strict base of every section, in a module of their own.
+"""The `pipeline` section: the pipeline's name, its artifact root, its metadata store and Beam options.
 
 The audit commands need only the pipeline's name and store; building this one
 model instead of the whole spec's keeps them quick (see `tfxkit.config.locate`).
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from tfxkit.config.beam_args import beam_arg_problem
 from tfxkit.config.metadata_url import parse_metadata_url
 from tfxkit.config.names import PIPELINE_NAME
+from tfxkit.config.sections.strict import Strict
 
 
 def _beam_arg(value: str) -> str:
@@ -22,12 +23,6 @@ def _beam_arg(value: str) -> str:
 
 
 BeamArg = Annotated[str, AfterValidator(_beam_arg)]  # per item: an error names its index and line
-
-
-class Strict(BaseModel):
-    """Base for every spec section: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", validate_default=True, strict=True)
 
 
 class PipelineSection(Strict):
