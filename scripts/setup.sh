@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv from the pinned lock and install tfxkit into it (editable).
+# Create .venv (or $VENV) from the pinned lock and install tfxkit into it (editable).
 # Idempotent: does nothing when the lock and pyproject.toml are unchanged.
+# VENV lets a second interpreter's environment sit beside .venv (make test-py310).
 # The lock is resolved for Python 3.10 (tfx 1.16's metadata stops there) and
 # installed without re-resolving on 3.10 or 3.11; see docs/install.md.
 set -euo pipefail
@@ -16,14 +17,15 @@ if [ -z "$PYTHON" ]; then
 fi
 [ -n "$PYTHON" ] || { echo "setup: need Python 3.10 or 3.11 (set PYTHON=...)" >&2; exit 1; }
 
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-stamp=.venv/.tfxkit-lock
+VENV=${VENV:-.venv}
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+stamp=$VENV/.tfxkit-lock
 want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
   exit 0
 fi
-echo "setup: installing the pinned TFX stack into .venv (about a minute with a warm cache)"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
-.venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -r requirements.txt
-.venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e .
+echo "setup: installing the pinned TFX stack into $VENV (about a minute with a warm cache)"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+"$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --no-deps -r requirements.txt
+"$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --no-deps -e .
 echo "$want" > "$stamp"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tfxkit.runners.beam_options import SDK_IMAGE, default_beam_args, run_beam_args, skip_tfx_sdist
+from tfxkit.runners.beam_options import default_beam_args, run_beam_args, sdk_image, skip_tfx_sdist
 
-SKIP = [f"--sdk_container_image={SDK_IMAGE}"]
+SKIP = [f"--sdk_container_image={sdk_image()}"]
 PORTABLE = ["--runner=PortableRunner", "--job_endpoint=localhost:8099"]
 
 
@@ -55,9 +55,10 @@ def test_the_users_own_dependency_option_is_left_alone(given):
 
 
 def test_the_marker_image_is_beams_own_default():
+    """On whichever Python runs the tests (3.10 and 3.11 are both supported)."""
     from apache_beam.transforms.environments import DockerEnvironment
 
-    assert SDK_IMAGE == DockerEnvironment.default_docker_image()
+    assert sdk_image() == DockerEnvironment.default_docker_image()
 
 
 @pytest.mark.parametrize("runner", ["PortableRunner", "FlinkRunner", "SparkRunner"])

@@ -26,15 +26,28 @@ DirectRunner) is the default for data that fits one machine.
 
 from __future__ import annotations
 
+import sys
+
 # Beam workers that run in this process's environment (they never read a container image).
 _LOCAL_ENVIRONMENTS = {"EXTERNAL", "LOOPBACK", "PROCESS", "BEAM_PYTHON", "EMBEDDED"}
 _LOCAL_RUNNERS = {None, "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner"}
 _PORTABLE_RUNNERS = {"PortableRunner", "FlinkRunner", "SparkRunner", "PrismRunner"}
 _DEPENDENCY_OPTIONS = ("extra_package", "extra_packages", "setup_file", "requirements_file",
                        "worker_harness_container_image", "sdk_container_image")
-# apache_beam.transforms.environments.DockerEnvironment.default_docker_image() for the locked Beam 2.61 on
-# Python 3.11 (a unit test checks it against Beam's own); only ever a marker for TFX, never pulled.
-SDK_IMAGE = "apache/beam_python3.11_sdk:2.61.0"
+
+
+def sdk_image() -> str:
+    """The SDK container image Beam defaults to for this interpreter; only ever a marker for TFX, never pulled.
+
+    Beam's DockerEnvironment.default_docker_image() names it from the running
+    Python's major.minor and Beam's version (apache/beam_python3.X_sdk:<version>).
+    Importing it loads apache_beam (5-8 s here), which an up-to-date run must not
+    pay, so the name is built the same way from the installed distribution's
+    version; a unit test checks it against Beam's own on each Python.
+    """
+    from importlib.metadata import version
+
+    return f"apache/beam_python{sys.version_info.major}.{sys.version_info.minor}_sdk:{version('apache-beam')}"
 
 
 def default_beam_args(runner: str) -> list[str]:
@@ -117,4 +130,4 @@ def skip_tfx_sdist(args: list[str]) -> list[str]:
     local = runner in _LOCAL_RUNNERS or (
         runner in ("PortableRunner", "PrismRunner")
         and options.get("environment_type", "").upper() in _LOCAL_ENVIRONMENTS)
-    return [f"--sdk_container_image={SDK_IMAGE}"] if local else []
+    return [f"--sdk_container_image={sdk_image()}"] if local else []
