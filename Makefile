@@ -10,8 +10,10 @@ demo: setup
 	.venv/bin/tfxkit validate pipelines/penguin.yaml
 	.venv/bin/tfxkit run pipelines/penguin.yaml
 
+# Import layers (import-linter, pyproject.toml's contracts), then pyflakes' checks and import order (ruff).
 lint: setup
 	.venv/bin/lint-imports
+	.venv/bin/ruff check .
 
 test: lint
 	.venv/bin/python -m pytest -n 2 --dist loadfile

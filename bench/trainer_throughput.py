@@ -67,6 +67,7 @@ from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner  # noqa: E402
 
 use_tf_keras_in_keras_tuner()
 
+import apache_beam as beam  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorflow_transform as tft  # noqa: E402
@@ -74,21 +75,19 @@ import tensorflow_transform.beam as tft_beam  # noqa: E402
 import tf_keras as keras  # noqa: E402
 from absl import logging as absl_logging  # noqa: E402
 from tensorflow_transform.tf_metadata import schema_utils  # noqa: E402
-from tfx_bsl.coders import example_coder  # noqa: E402
-from tfx_bsl.public import tfxio  # noqa: E402
-
-import apache_beam as beam  # noqa: E402
 from tfx.components.trainer.fn_args_utils import DataAccessor  # noqa: E402
 from tfx.components.util import examples_utils, tfxio_utils  # noqa: E402
 from tfx.proto import example_gen_pb2  # noqa: E402
 from tfx.types import artifact_utils, standard_artifacts  # noqa: E402
+from tfx_bsl.coders import example_coder  # noqa: E402
+from tfx_bsl.public import tfxio  # noqa: E402
 
+from tfxkit.config.spec import PipelineSpec  # noqa: E402
 from tfxkit.modules import preprocessing  # noqa: E402
 from tfxkit.modules.callbacks import training_callbacks  # noqa: E402
 from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus  # noqa: E402
 from tfxkit.modules.model_builder import build_model  # noqa: E402
 from tfxkit.modules.training_data import fit_inputs, make_dataset  # noqa: E402
-from tfxkit.config.spec import PipelineSpec  # noqa: E402
 
 NUM_FEATURES = 20
 NUM_CLASSES = 3

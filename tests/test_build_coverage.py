@@ -11,8 +11,6 @@ import glob as globlib
 import os
 from pathlib import Path
 
-import pytest
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CHECKED = ("tfxkit", "components", "tests")  # every .py under these must be in a target
 SKIPPED = ("tests/e2e",)

@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT
+from tfxkit.config.load import load_spec
 from tfxkit.dag.staging import content_addressed_copy
 from tfxkit.metadata.connection import connection_config, open_store
 from tfxkit.metadata.keys import PIPELINE
 from tfxkit.metadata.store import Store
 from tfxkit.runners.up_to_date import inputs_fingerprint, record_outcome, run_fingerprint, up_to_date_outcome
-from tfxkit.config.load import load_spec
 
 
 def test_staged_copy_changes_name_with_content(tmp_path):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.config.spec_files import BASE, write_spec
+from tests.conftest import REPO_ROOT
 from tfxkit.config.component_file import code_hash, read_component
 from tfxkit.config.errors import SpecErrors
 from tfxkit.config.load import load_spec

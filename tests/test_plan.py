@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT, run_cli
+from tfxkit.config.load import load_spec
 from tfxkit.dag.nodes import GATE_ID, RESOLVER_ID
 from tfxkit.dag.plan import plan_nodes
-from tfxkit.config.load import load_spec
 
 PENGUIN = REPO_ROOT / "pipelines/penguin.yaml"
 

@@ -17,12 +17,12 @@ import pytest
 import tensorflow as tf
 import tf_keras as keras
 
+from tfxkit.config.sections.trainer import TrainerSection
+from tfxkit.config.spec import PipelineSpec
 from tfxkit.modules.callbacks import LogLearningRate, StepBudget, training_callbacks
 from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus
 from tfxkit.modules.model_builder import make_optimizer
 from tfxkit.modules.schedules import WarmUp, learning_rate
-from tfxkit.config.sections.trainer import TrainerSection
-from tfxkit.config.spec import PipelineSpec
 
 # ---------------------------------------------------------------------------------------------------------------
 # Helpers

@@ -17,7 +17,20 @@ import sys
 from typing import Sequence
 
 from tfxkit.commands import (
-    compile, deploy, diff, image, init, lineage, plan, report, reproduce, run, runs, schema, tensorboard, validate,
+    compile,
+    deploy,
+    diff,
+    image,
+    init,
+    lineage,
+    plan,
+    report,
+    reproduce,
+    run,
+    runs,
+    schema,
+    tensorboard,
+    validate,
 )
 from tfxkit.commands.common import EXIT_INTERRUPTED, EXIT_SPEC, CommandError
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 from tensorflow_metadata.proto.v0 import statistics_pb2

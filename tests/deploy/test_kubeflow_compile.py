@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
+from tfxkit.config.load import load_spec
 from tfxkit.dag.nodes import RESOLVER_ID
 from tfxkit.deploy.target import resolve_target
-from tfxkit.config.load import load_spec
 
 PIPELINES = sorted((REPO_ROOT / "pipelines").glob("*.yaml"))
 GOLDEN = REPO_ROOT / "tests/golden/penguin.kubeflow.json"

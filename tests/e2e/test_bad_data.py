@@ -180,8 +180,8 @@ def test_several_files_per_class_at_the_gate(tmp_path):
     the statistics of the served model's data."""
     import tensorflow_data_validation as tfdv
 
-    from tfxkit.config.sections.validation import DriftSection
     from tfxkit.components.data_gate.drift import drift_problems
+    from tfxkit.config.sections.validation import DriftSection
 
     schema = tfdv.load_schema_text(str(SCHEMA))
     baseline = tfdv.generate_statistics_from_csv(str(PENGUINS))

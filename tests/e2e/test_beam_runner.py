@@ -15,10 +15,10 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.e2e.conftest import printed_metric
+from tfxkit.config.metadata_url import MetadataUrl
 from tfxkit.metadata.connection import connection_config
 from tfxkit.metadata.runs import latest_run_id, node_runs
 from tfxkit.metadata.store import Store
-from tfxkit.config.metadata_url import MetadataUrl
 
 pytestmark = pytest.mark.e2e
 

@@ -18,11 +18,11 @@ import pytest
 
 from tests.conftest import REPO_ROOT, CliResult, run_cli
 from tests.e2e.conftest import printed_metric
+from tfxkit.config.metadata_url import MetadataUrl
 from tfxkit.metadata.connection import connection_config
 from tfxkit.metadata.keys import FILES, RUN
 from tfxkit.metadata.runs import latest_run_id, node_runs, recorded_facts, recorded_spec
 from tfxkit.metadata.store import Store
-from tfxkit.config.metadata_url import MetadataUrl
 
 pytestmark = pytest.mark.e2e
 

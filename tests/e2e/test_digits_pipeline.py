@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
-from tfxkit.metadata.connection import connection_config
-from tfxkit.metadata.store import Store
-from tfxkit.metadata.runs import latest_run_id, node_runs
 from tfxkit.config.metadata_url import MetadataUrl
+from tfxkit.metadata.connection import connection_config
+from tfxkit.metadata.runs import latest_run_id, node_runs
+from tfxkit.metadata.store import Store
 
 pytestmark = pytest.mark.e2e
 SPEC = "pipelines/digits.yaml"

@@ -66,7 +66,7 @@ def _wait_for(condition, what: str, timeout: float = 300) -> None:
 
 def _stop_while(root: Path, node: str, sig: int, wait: float | str, stderr_file: Path) -> tuple[int, list[str], Path]:
     """Start a run, send `sig` while `node` runs; returns (exit status, progress lines printed, run log)."""
-    started, before = time.time(), max(_running(root, node), 0)
+    before = max(_running(root, node), 0)
     logs_before = set((root / "logs").glob("run-*.log"))
     env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=FAULTS, TFXKIT_TEST_SLOW_PUSH="60",
                TFXKIT_TEST_SLOW_EXAMPLE_GEN="10")

@@ -17,11 +17,11 @@ import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
 from tests.e2e.conftest import printed_metric
-from tfxkit.metadata.connection import connection_config
-from tfxkit.metadata.store import Store
-from tfxkit.metadata.runs import latest_run_id, node_runs, recorded_spec
 from tfxkit.config.load import load_spec
 from tfxkit.config.metadata_url import MetadataUrl
+from tfxkit.metadata.connection import connection_config
+from tfxkit.metadata.runs import latest_run_id, node_runs, recorded_spec
+from tfxkit.metadata.store import Store
 
 pytestmark = pytest.mark.e2e
 

@@ -15,12 +15,11 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2
 
 from tests.conftest import REPO_ROOT, mysql_database, postgres_database
+from tfxkit.config.metadata_url import MetadataUrl, parse_metadata_url
 from tfxkit.metadata.connection import _why, connection_config, is_creation_race, open_store
 from tfxkit.metadata.keys import SPEC, SPEC_HASH
 from tfxkit.metadata.runs import recorded_spec
 from tfxkit.metadata.store import Store
-from tfxkit.config.metadata_url import MetadataUrl, parse_metadata_url
-
 
 
 @pytest.mark.parametrize("url, expected", [

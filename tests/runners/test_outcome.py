@@ -12,7 +12,13 @@ from tfxkit.dag.plan import plan_nodes
 from tfxkit.metadata.runs import ArtifactInfo, NodeRun
 from tfxkit.runners.interrupt import INTERRUPTED_ERROR
 from tfxkit.runners.outcome import (
-    GATED_REASON, OutcomeKind, RunReport, failure_kind, read_outcome, run_summary, up_to_date_report,
+    GATED_REASON,
+    OutcomeKind,
+    RunReport,
+    failure_kind,
+    read_outcome,
+    run_summary,
+    up_to_date_report,
 )
 
 

@@ -40,9 +40,9 @@ from tfxkit.components.atomic_pusher import executor as atomic_pusher
 from tfxkit.components.baseline_resolver.strategy import CANDIDATE_KEY, LatestBlessedOtherModelStrategy
 from tfxkit.components.csv_example_gen.component import CsvExampleGen
 from tfxkit.components.data_gate.component import AnomaliesGate
-from tfxkit.config.sections.components import CODE_HASH_PROPERTY, RUN_FACTS
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.paths import data_files, split_input
+from tfxkit.config.sections.components import CODE_HASH_PROPERTY, RUN_FACTS
 from tfxkit.dag.evaluation import eval_config
 from tfxkit.dag.nodes import Kind, Node
 from tfxkit.dag.plan import ClusterTarget, DriftBaseline, plan_nodes

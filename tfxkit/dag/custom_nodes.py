@@ -13,10 +13,11 @@ from typing import Any
 
 from tfxkit.config.component_file import ComponentInfo, ComponentNotFound, code_hash, read_component
 from tfxkit.config.did_you_mean import did_you_mean
+from tfxkit.config.load import LoadedSpec
 from tfxkit.config.node_ids import ALIASES, COMPONENT_IDS
 from tfxkit.config.sections.components import RUN_FACTS
-from tfxkit.config.load import LoadedSpec
 from tfxkit.dag.nodes import INFRA_BLESSING, RESOLVER_ID, Kind, Node, execution_order
+
 
 def custom_components(loaded: LoadedSpec) -> list[tuple[Any, ComponentInfo]]:
     """(spec entry, what its component file says) for each custom component whose class resolves."""

@@ -12,8 +12,8 @@ import json
 import tempfile
 from typing import Any
 
-from tfxkit.dag.plan import ClusterTarget
 from tfxkit.config.load import LoadedSpec
+from tfxkit.dag.plan import ClusterTarget
 
 # The container entrypoint of every task: TFX's V2 executor runner, by the image's Python, behind a
 # one-step shim that selects tf_keras for KerasTuner first (see tfxkit.deploy.entrypoint).

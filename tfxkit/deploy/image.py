@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 
-from tfxkit.deploy.target import BAKED, project_root
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.paths import PKG_SCHEME
+from tfxkit.deploy.target import BAKED, project_root
 
 BASE_IMAGE = "python:3.11-slim-bookworm"
 

@@ -11,11 +11,11 @@ import os
 import re
 from pathlib import Path
 
-from tfxkit.dag.plan import ClusterTarget, plan_nodes
 from tfxkit.config.errors import SpecError, SpecErrors
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.paths import PKG_SCHEME
 from tfxkit.config.sections.kubeflow import cpu_count, memory_gb
+from tfxkit.dag.plan import ClusterTarget, plan_nodes
 
 REMOTE_SCHEMES = ("gs://", "s3://", "minio://")
 BAKED = "baked"

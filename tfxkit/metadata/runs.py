@@ -7,7 +7,6 @@ package builds its richer views on the same interface.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from typing import Any
 
 from tfxkit.metadata.keys import FACTS, SPEC, SPEC_HASH

@@ -23,7 +23,6 @@ from tfx.components.trainer.fn_args_utils import FnArgs  # noqa: E402
 from tfx.components.tuner.component import TunerFnResult  # noqa: E402
 
 from tfxkit.modules import TRIAL_LOGS  # noqa: E402
-
 from tfxkit.modules.hyperparameters import apply_hyperparameters  # noqa: E402
 from tfxkit.modules.model_builder import build_model  # noqa: E402
 from tfxkit.modules.training_data import fit_inputs  # noqa: E402

@@ -26,7 +26,6 @@ from tfxkit.report.curves import Curves, read_curves
 from tfxkit.report.features import FeatureStats, read_statistics
 
 
-
 @dataclass
 class NodeState:
     """One planned node of the run: what it did and how long it took."""

@@ -16,8 +16,8 @@ import os
 from enum import Enum
 from typing import Mapping
 
-from tfxkit.config.load import LoadedSpec
 from tfxkit.components.data_gate.empty_splits import read_split_counts
+from tfxkit.config.load import LoadedSpec
 from tfxkit.dag.nodes import GATE_ID
 from tfxkit.dag.plan import plan_nodes
 from tfxkit.metadata.runs import ArtifactInfo, NodeRun

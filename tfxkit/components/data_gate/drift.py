@@ -15,7 +15,6 @@ from typing import Any
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
-
 JSD, LINF = "Jensen-Shannon divergence", "L-infinity distance"
 
 
