@@ -7,7 +7,7 @@
 - diabetes/diabetes.csv: the 442-patient diabetes regression data (raw,
   unscaled features) with the target as `progression`.
 
-The output is deterministic; tests/test_example_data.py checks the files
+The output is deterministic; tests/data/test_example_data.py checks the files
 against scikit-learn's copies.
 """
 

@@ -92,24 +92,7 @@ def resolve_target(loaded: LoadedSpec, workdir: str | None = None, local_root: s
         warn(f"{_display(loaded)}:{line}:{col}: pipeline.metadata: ignored on Kubeflow (it brings its own "
              "metadata store)")
 
-    data_path = ""
-    if kubeflow.data == BAKED:
-        if spec.data.path.startswith(PKG_SCHEME):
-            data_path = os.path.join(IMAGE_SITE_PACKAGES, spec.data.path[len(PKG_SCHEME):])
-        else:
-            data_path = in_image(loaded.resolve(spec.data.path), ("data", "path"), "data") or ""
-    elif kubeflow.data:
-        if not cluster_readable(kubeflow.data, loaded):
-            problems.append((("kubeflow", "data"), f"'{kubeflow.data}' is a local path the cluster cannot read "
-                             "(expected a remote URI, a path under kubeflow.mounts, or 'baked')", False))
-        data_path = kubeflow.data
-    elif cluster_readable(spec.data.path, loaded):
-        data_path = spec.data.path
-    else:
-        problems.append((("data", "path"), f"'{spec.data.path}' is a local path the cluster cannot read (expected "
-                         "kubeflow.data: a remote URI, a path under kubeflow.mounts, or 'baked' to copy it into "
-                         "the image)", False))
-
+    data_path = _data_path(loaded, problems, in_image)
     schema_file = None
     if spec.schema_.file:
         schema_file = in_image(loaded.resolve(spec.schema_.file), ("schema", "file"), "schema")
@@ -118,17 +101,7 @@ def resolve_target(loaded: LoadedSpec, workdir: str | None = None, local_root: s
                          "(TFX builds it into a wheel at compile time; expected transform.features on Kubeflow)",
                          True))
 
-    push = kubeflow.push_destination
-    if push is None and spec.push.destination and not cluster_readable(spec.push.destination, loaded):
-        problems.append((("push", "destination"), f"'{spec.push.destination}' is a local path the cluster cannot "
-                         "write (expected kubeflow.push_destination: a remote URI or a mounted path)", False))
-    elif push is not None and local_root is None and not cluster_readable(push, loaded):
-        problems.append((("kubeflow", "push_destination"), f"'{push}' is a local path the cluster cannot write "
-                         "(expected gs://, s3://, minio:// or a path under kubeflow.mounts)", False))
-    push = push or spec.push.destination or (f"{root.rstrip('/')}/serving" if root else "")
-    if local_root is not None and not cluster_readable(push, loaded):
-        push = os.path.join(local_root, "serving")
-
+    push = _push_destination(loaded, problems, root, local_root)
     if problems:
         raise _errors(loaded, problems)
     return ClusterTarget(
@@ -140,6 +113,42 @@ def resolve_target(loaded: LoadedSpec, workdir: str | None = None, local_root: s
         push_destination=push,
         resources=resources_by_node(loaded),
     )
+
+
+def _data_path(loaded: LoadedSpec, problems: list, in_image) -> str:
+    """Where the cluster reads the data: baked into the image, kubeflow.data, or data.path when it can read it."""
+    spec, kubeflow = loaded.spec, loaded.spec.kubeflow
+    if kubeflow.data == BAKED:
+        if spec.data.path.startswith(PKG_SCHEME):
+            return os.path.join(IMAGE_SITE_PACKAGES, spec.data.path[len(PKG_SCHEME):])
+        return in_image(loaded.resolve(spec.data.path), ("data", "path"), "data") or ""
+    if kubeflow.data:
+        if not cluster_readable(kubeflow.data, loaded):
+            problems.append((("kubeflow", "data"), f"'{kubeflow.data}' is a local path the cluster cannot read "
+                             "(expected a remote URI, a path under kubeflow.mounts, or 'baked')", False))
+        return kubeflow.data
+    if cluster_readable(spec.data.path, loaded):
+        return spec.data.path
+    problems.append((("data", "path"), f"'{spec.data.path}' is a local path the cluster cannot read (expected "
+                     "kubeflow.data: a remote URI, a path under kubeflow.mounts, or 'baked' to copy it into "
+                     "the image)", False))
+    return ""
+
+
+def _push_destination(loaded: LoadedSpec, problems: list, root: str | None, local_root: str | None) -> str:
+    """Where the cluster pushes: kubeflow.push_destination, push.destination, or serving under the root."""
+    spec = loaded.spec
+    push = spec.kubeflow.push_destination
+    if push is None and spec.push.destination and not cluster_readable(spec.push.destination, loaded):
+        problems.append((("push", "destination"), f"'{spec.push.destination}' is a local path the cluster cannot "
+                         "write (expected kubeflow.push_destination: a remote URI or a mounted path)", False))
+    elif push is not None and local_root is None and not cluster_readable(push, loaded):
+        problems.append((("kubeflow", "push_destination"), f"'{push}' is a local path the cluster cannot write "
+                         "(expected gs://, s3://, minio:// or a path under kubeflow.mounts)", False))
+    push = push or spec.push.destination or (f"{root.rstrip('/')}/serving" if root else "")
+    if local_root is not None and not cluster_readable(push, loaded):
+        push = os.path.join(local_root, "serving")
+    return push
 
 
 def resources_by_node(loaded: LoadedSpec) -> dict[str, dict]:
