@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.conftest import require_tool
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 
@@ -23,9 +22,7 @@ def open_in_chromium(page: Path, screenshot: Path, height: int = 4000) -> tuple[
     Chromium logs every console message (errors, uncaught exceptions) as a `CONSOLE` line on stderr
     with --enable-logging=stderr; a page that renders cleanly logs none.
     """
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    browser = require_tool("chromium", "the pages are checked in a headless browser", "chromium-browser")
     flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"]
     dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180)
     assert dom.returncode == 0, dom.stderr[-2000:]

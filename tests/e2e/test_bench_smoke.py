@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, require_tool
 
 pytestmark = pytest.mark.e2e
 
@@ -84,7 +84,6 @@ def test_report_size_smoke(penguin_first_run):
     """Generated TFDV statistics, event files and slices on the shared penguin run's store (read only)."""
     root, result = penguin_first_run
     assert result.code == 0, result.stderr
-    if shutil.which("chromium") is None:
-        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    require_tool("chromium", "the report benchmark renders the page")
     out = run_bench("report_size.py", "--root", str(root)).stdout
     assert "smoke mode" in out and "report size" in out and "chromium: blank page" in out

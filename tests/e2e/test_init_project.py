@@ -4,20 +4,18 @@ has the components, the pipeline runs and pushes a blessed model) on this enviro
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import require_tool, run_cli
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_new_project_passes_its_own_tests(tmp_path):
-    if shutil.which("make") is None:
-        pytest.skip("make is not installed")
+    require_tool("make", "a new project's two commands are make targets")
     project = tmp_path / "penguins"
     assert run_cli("init", str(project)).code == 0
     # PYTHON= skips `make setup` (a fresh .venv would install the whole lock); this Python has it.

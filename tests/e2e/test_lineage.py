@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import REPO_ROOT, require_tool, run_cli
 from tests.e2e.browser import external_urls, open_in_chromium
 from tfxkit.config.load import load_spec
 
@@ -195,15 +195,13 @@ def test_dot_lineage_is_a_graphviz_graph_of_the_chain(history):
                  '"schema" -> "schema_file"', '"model" -> "spec"'):
         assert edge in result.stdout
     assert str(DATA) in result.stdout
-    if shutil.which("dot"):
-        rendered = subprocess.run(["dot", "-Tsvg"], input=result.stdout, capture_output=True, text=True)
-        assert rendered.returncode == 0 and "<svg" in rendered.stdout
+    dot = require_tool("dot", "the DOT output is rendered with Graphviz")
+    rendered = subprocess.run([dot, "-Tsvg"], input=result.stdout, capture_output=True, text=True)
+    assert rendered.returncode == 0 and "<svg" in rendered.stdout
 
 
 def test_html_lineage_renders_in_a_browser(history, tmp_path):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    browser = require_tool("chromium", "the lineage page is checked in a headless browser", "chromium-browser")
     page = tmp_path / "lineage.html"
     result = audit(history, "lineage", "--format", "html", "-o", str(page))
     assert result.code == 0, result.stderr

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
+from tests.conftest import require_tool
 from tfxkit.lineage.dot import provenance_dot, render_svg
 from tfxkit.lineage.errors import LineageError
 from tfxkit.lineage.provenance import provenance
@@ -33,9 +32,12 @@ def test_a_gated_run_hangs_the_spec_on_its_examples(lineage_history):
     assert '"examples" -> "spec";' in dot and '"model"' not in dot
 
 
-def test_svg_needs_graphviz():
-    if shutil.which("dot") is None:
-        with pytest.raises(LineageError, match="--format html needs Graphviz's `dot` on PATH"):
-            render_svg("digraph g { a -> b; }")
-    else:
-        assert render_svg("digraph g { a -> b; }").startswith("<svg")
+def test_svg_is_drawn_by_graphviz():
+    require_tool("dot", "lineage drawings are rendered with Graphviz")
+    assert render_svg("digraph g { a -> b; }").startswith("<svg")
+
+
+def test_svg_without_graphviz_is_one_clear_error(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(LineageError, match="--format html needs Graphviz's `dot` on PATH"):
+        render_svg("digraph g { a -> b; }")
