@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ml_metadata import metadata_store
+from ml_metadata import errors, metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
 from tfxkit.metadata.connection import open_store
@@ -141,6 +141,23 @@ class Store:
     def run(self, run_id: str) -> Run | None:
         ctx = self._store.get_context_by_type_and_name(PIPELINE_RUN, run_id)
         return None if ctx is None else Run(ctx.name, ctx.id, ctx.create_time_since_epoch / 1000, _props(ctx))
+
+    def start_run(self, run_id: str, values: dict[str, object]) -> None:
+        """Create the run's context now, with `values`, before TFX runs a node (TFX then reuses it).
+
+        What a run is (its pipeline, spec and spec hash) is known when it starts: recorded then,
+        a run killed at any point still says which spec it ran.
+        """
+        if self.annotate_run(run_id, values):
+            return
+        type_id = self._store.put_context_type(metadata_store_pb2.ContextType(name=PIPELINE_RUN),
+                                               can_add_fields=True)
+        context = metadata_store_pb2.Context(type_id=type_id, name=run_id)
+        _set(context, values)
+        try:
+            self._store.put_contexts([context])
+        except errors.AlreadyExistsError:  # TFX (or a retry) made it an instant earlier
+            self.annotate_run(run_id, values)
 
     def annotate_run(self, run_id: str, values: dict[str, object]) -> bool:
         """Add or replace custom properties on a run (values that are not scalars are stored as JSON)."""

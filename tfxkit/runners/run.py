@@ -19,6 +19,7 @@ from typing import Callable
 from tfxkit.config.load import LoadedSpec
 from tfxkit.dag.plan import DriftBaseline
 from tfxkit.lineage.provenance import served_statistics
+from tfxkit.metadata import keys
 from tfxkit.metadata.connection import spec_connection_config
 from tfxkit.metadata.runs import node_runs
 from tfxkit.metadata.store import Store
@@ -66,6 +67,8 @@ def run_spec(
         if previous is not None:
             return up_to_date_report(previous, time.monotonic() - started)
     run_id = new_run_id()
+    store.start_run(run_id, {keys.PIPELINE: spec.pipeline.name, keys.SPEC: loaded.resolved_json(),
+                             keys.SPEC_HASH: loaded.spec_hash()})
     # Bound to the real stdout now: stdout is redirected to the log during the run.
     write = write or functools.partial(print, file=sys.stdout, flush=True)
     write(f"tfxkit: building pipeline '{spec.pipeline.name}' ({runner} runner), run {run_id}")
