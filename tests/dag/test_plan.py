@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import REPO_ROOT, run_cli
 from tfxkit.config.load import load_spec
-from tfxkit.dag.nodes import GATE_ID, RESOLVER_ID
+from tfxkit.dag.nodes import GATE_ID, RESOLVER_ID, SERVED_MODEL_RESOLVER_ID
 from tfxkit.dag.plan import plan_nodes
 
 PENGUIN = REPO_ROOT / "pipelines/penguin.yaml"
@@ -80,3 +80,26 @@ def test_tuning_adds_a_tuner_feeding_the_trainer():
     assert nodes["Trainer"].inputs["hyperparameters"] == "Tuner.best_hyperparameters"
     assert nodes["Tuner"].params["custom_config"]["tuning"]["max_trials"] == 3
     assert "Tuner" not in {n.id for n in plan_nodes(load_spec(PENGUIN))}
+
+
+def test_warm_start_feeds_the_served_model_to_the_trainer_as_its_base_model():
+    nodes = plan_nodes(load_spec(PENGUIN, {"trainer.warm_start": True}))
+    order = ids(nodes)
+    assert order.index(SERVED_MODEL_RESOLVER_ID) < order.index("Trainer") < order.index(RESOLVER_ID)
+    by_id = {n.id: n for n in nodes}
+    assert by_id["Trainer"].inputs["base_model"] == f"{SERVED_MODEL_RESOLVER_ID}.model"
+    assert by_id[SERVED_MODEL_RESOLVER_ID].params == {"strategy": "latest_pushed"}
+    assert not by_id[SERVED_MODEL_RESOLVER_ID].cached  # a resolver looks again at every run
+    assert by_id["Trainer"].params["custom_config"]["trainer"]["warm_start"] is True
+    assert SERVED_MODEL_RESOLVER_ID not in ids(plan_nodes(load_spec(PENGUIN)))
+
+
+def test_on_kubeflow_both_resolvers_use_tfx_s_own_strategy():
+    from tfxkit.dag.plan import ClusterTarget
+
+    cluster = ClusterTarget("penguin", "image", "gs://root", "gs://data/penguins.csv", None, "gs://root/serving")
+    by_id = {n.id: n for n in plan_nodes(load_spec(PENGUIN, {"trainer.warm_start": True}), cluster)}
+    assert by_id[SERVED_MODEL_RESOLVER_ID].params == by_id[RESOLVER_ID].params == {"strategy": "latest_blessed"}
+    assert by_id[RESOLVER_ID].inputs == {}  # TFX's strategy takes no candidate
+    assert by_id["CsvExampleGen"].params["input"] == "gs://data/penguins.csv"
+    assert by_id["Pusher"].params["destination"] == "gs://root/serving"

@@ -40,6 +40,7 @@ from tfxkit.components.atomic_pusher import executor as atomic_pusher
 from tfxkit.components.baseline_resolver.strategy import CANDIDATE_KEY, LatestBlessedOtherModelStrategy
 from tfxkit.components.csv_example_gen.component import CsvExampleGen
 from tfxkit.components.data_gate.component import AnomaliesGate
+from tfxkit.components.served_model_resolver.strategy import LatestPushedModelStrategy
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.paths import data_files, split_input
 from tfxkit.config.sections.components import CODE_HASH_PROPERTY, RUN_FACTS
@@ -126,11 +127,20 @@ def _tuner(node: Node, inputs: Inputs, loaded: LoadedSpec) -> BaseComponent:
 
 
 def _resolver(node: Node, inputs: Inputs, loaded: LoadedSpec) -> BaseComponent:
-    strategy = LatestBlessedOtherModelStrategy if node.params["exclude_candidate"] else LatestBlessedModelStrategy
+    """A Resolver over the pipeline's models and, as its strategy reads them, their blessings or pushes."""
+    strategy, key, artifact_type = _STRATEGIES[node.params["strategy"]]
     return Resolver(strategy_class=strategy, model=Channel(type=standard_artifacts.Model),
-                    model_blessing=Channel(type=standard_artifacts.ModelBlessing),
+                    **{key: Channel(type=artifact_type)},
                     **{CANDIDATE_KEY if key == "candidate" else key: ch for key, ch in inputs.items()},
                     ).with_id(node.id)
+
+
+# The plan's resolver strategies: (class, the second channel it reads, that channel's artifact type).
+_STRATEGIES = {
+    "latest_blessed": (LatestBlessedModelStrategy, "model_blessing", standard_artifacts.ModelBlessing),
+    "latest_blessed_other": (LatestBlessedOtherModelStrategy, "model_blessing", standard_artifacts.ModelBlessing),
+    "latest_pushed": (LatestPushedModelStrategy, "pushed_model", standard_artifacts.PushedModel),
+}
 
 
 def _evaluator(node: Node, inputs: Inputs, loaded: LoadedSpec) -> BaseComponent:

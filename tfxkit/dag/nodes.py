@@ -9,8 +9,9 @@ from typing import Any
 from tfxkit.config.node_ids import RESOLVER_ID
 
 GATE_ID = "AnomaliesGate"
+SERVED_MODEL_RESOLVER_ID = "served_model_resolver"
 INFRA_BLESSING = "InfraBlessing"
-__all__ = ["RESOLVER_ID", "GATE_ID", "INFRA_BLESSING", "Kind", "Node", "dependencies", "execution_order"]
+__all__ = ["RESOLVER_ID", "GATE_ID", "SERVED_MODEL_RESOLVER_ID", "INFRA_BLESSING", "Kind", "Node", "dependencies", "execution_order"]
 
 # The artifact type of each standard output key (custom components' outputs come from their ComponentSpec).
 OUTPUT_TYPES = {

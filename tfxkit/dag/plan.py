@@ -19,7 +19,7 @@ from tfxkit.config.load import LoadedSpec
 from tfxkit.config.metrics import LOWER_IS_BETTER, METRICS
 from tfxkit.config.paths import data_files, guess_format
 from tfxkit.dag.custom_nodes import custom_components, wiring_problems, with_custom
-from tfxkit.dag.nodes import GATE_ID, RESOLVER_ID, Kind, Node
+from tfxkit.dag.nodes import GATE_ID, RESOLVER_ID, SERVED_MODEL_RESOLVER_ID, Kind, Node
 
 __all__ = ["ClusterTarget", "DriftBaseline", "plan_nodes", "data_format", "component_problems", "modules_code_hash"]
 
@@ -108,6 +108,9 @@ def _standard_nodes(loaded: LoadedSpec, cluster: ClusterTarget | None,
     if spec.tuning:
         nodes.append(_tuner(loaded, dict(trainer_inputs)))
         trainer_inputs["hyperparameters"] = "Tuner.best_hyperparameters"
+    if spec.trainer.warm_start:
+        nodes.append(_served_model_resolver(cluster))
+        trainer_inputs["base_model"] = f"{SERVED_MODEL_RESOLVER_ID}.model"
     nodes += [_trainer(loaded, trainer_inputs), _resolver(cluster), _evaluator(loaded, gen.id),
               _pusher(loaded, cluster)]
     return [n if n.kind == Kind.RESOLVER else replace(n, cached=spec.pipeline.cache) for n in nodes]
@@ -229,10 +232,20 @@ def _resolver(cluster: ClusterTarget | None) -> Node:
     would resolve a cached Trainer's own model); on Kubeflow TFX's own strategy, the only one KFP v2 takes."""
     if cluster:
         return Node(RESOLVER_ID, Kind.RESOLVER, "Resolver (latest blessed model)", {}, ("model", "model_blessing"),
-                    params={"exclude_candidate": False}, cached=False)
+                    params={"strategy": "latest_blessed"}, cached=False)
     return Node(RESOLVER_ID, Kind.RESOLVER, "Resolver (latest blessed model other than the candidate)",
-                {"candidate": "Trainer.model"}, ("model", "model_blessing"), params={"exclude_candidate": True},
-                cached=False)
+                {"candidate": "Trainer.model"}, ("model", "model_blessing"),
+                params={"strategy": "latest_blessed_other"}, cached=False)
+
+
+def _served_model_resolver(cluster: ClusterTarget | None) -> Node:
+    """The Trainer's base model for `trainer.warm_start`: the model being served (the last one pushed). On
+    Kubeflow, whose V2 compiler takes TFX's own strategies only, the latest blessed model."""
+    if cluster:
+        return Node(SERVED_MODEL_RESOLVER_ID, Kind.RESOLVER, "Resolver (latest blessed model)", {},
+                    ("model", "model_blessing"), params={"strategy": "latest_blessed"}, cached=False)
+    return Node(SERVED_MODEL_RESOLVER_ID, Kind.RESOLVER, "Resolver (the model being served)", {},
+                ("model", "pushed_model"), params={"strategy": "latest_pushed"}, cached=False)
 
 
 def _evaluator(loaded: LoadedSpec, gen: str) -> Node:

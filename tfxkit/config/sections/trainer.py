@@ -70,6 +70,10 @@ class TrainerSection(Strict):
     mixed_precision: Literal["auto", "on", "off"] = Field(
         default="auto", description="auto: mixed_float16 on GPU only."
     )
+    warm_start: bool = Field(
+        default=False, description="Start from the weights of the model being served (the last one pushed) when "
+        "its layers have the same shapes; the first run, with nothing served, trains from scratch."
+    )
 
     @field_validator("optimizer", mode="before")
     @classmethod

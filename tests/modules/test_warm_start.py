@@ -1,0 +1,50 @@
+"""Warm start: the served model's weights copied layer for layer, or one clear line when the shapes differ."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("tf_keras")
+
+from tfxkit.modules.warm_start import WarmStartMismatch, warm_start  # noqa: E402
+
+
+def _model(hidden: int, seed: int) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input(shape=(4,), name="x")
+    hidden_layer = keras.layers.Dense(hidden, activation="relu")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(3, name="logits")(hidden_layer))
+
+
+def _served(tmp_path, hidden: int = 8) -> tuple[keras.Model, str]:
+    served = _model(hidden, seed=1)
+    path = str(tmp_path / "served")
+    served.save(path, save_format="tf")
+    return served, path
+
+
+def test_a_model_of_the_same_shape_starts_from_the_served_weights(tmp_path):
+    served, path = _served(tmp_path)
+    model = _model(8, seed=2)
+    assert not np.allclose(model.get_weights()[0], served.get_weights()[0])
+    assert warm_start(model, path) == f"warm start: 2 layers initialised from the served model {path}"
+    for ours, theirs in zip(model.get_weights(), served.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), served.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_another_shape_is_one_line_naming_the_layer_and_nothing_is_copied(tmp_path):
+    _, path = _served(tmp_path, hidden=8)
+    model = _model(16, seed=2)
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(WarmStartMismatch) as refused:
+        warm_start(model, path)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(f"warm start: layer '{model.layers[1].name}' has weights [(4, 16), (16,)] here and "
+                              "[(4, 8), (8,)] in the served model")
+    assert "trainer.warm_start: false" in message
+    for now, then in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(now, then)
