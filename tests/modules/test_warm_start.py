@@ -7,7 +7,7 @@ import pytest
 
 keras = pytest.importorskip("tf_keras")
 
-from tfxkit.modules.warm_start import WarmStartMismatch, warm_start  # noqa: E402
+from tfxkit.modules.warm_start import WarmStartMismatch, initial_weights, warm_start  # noqa: E402
 
 
 def _model(hidden: int, seed: int) -> keras.Model:
@@ -46,5 +46,19 @@ def test_another_shape_is_one_line_naming_the_layer_and_nothing_is_copied(tmp_pa
     assert message.startswith(f"warm start: layer '{model.layers[1].name}' has weights [(4, 16), (16,)] here and "
                               "[(4, 8), (8,)] in the served model")
     assert "trainer.warm_start: false" in message
+    for now, then in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(now, then)
+
+
+def test_the_first_run_with_nothing_served_trains_from_scratch_and_says_so(monkeypatch):
+    from tfxkit.modules import warm_start as module
+
+    logged = []
+    monkeypatch.setattr(module.logging, "info", lambda message, *args: logged.append(message % args))
+    model = _model(8, seed=2)
+    before = [w.copy() for w in model.get_weights()]
+    assert initial_weights(model, {"warm_start": True}, None) is None
+    assert logged == ["tfxkit trainer: warm start: no model is served yet, training from scratch"]
+    assert initial_weights(model, {"warm_start": False}, "/served/model") is None  # not asked: never looked at
     for now, then in zip(model.get_weights(), before):
         np.testing.assert_array_equal(now, then)

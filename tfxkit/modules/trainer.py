@@ -31,7 +31,7 @@ from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus  
 from tfxkit.modules.hyperparameters import apply_hyperparameters  # noqa: E402
 from tfxkit.modules.model_builder import build_model  # noqa: E402
 from tfxkit.modules.training_data import fit_inputs  # noqa: E402
-from tfxkit.modules.warm_start import warm_start  # noqa: E402
+from tfxkit.modules.warm_start import initial_weights  # noqa: E402
 
 
 def serving_signatures(model: keras.Model, tft_output: tft.TFTransformOutput, label: str) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def run_fn(fn_args: FnArgs) -> None:
 
     with strategy.scope():
         model = build_model(tft_output, config)
-        started_from = _initial_weights(model, trainer, fn_args.base_model)
+        started_from = initial_weights(model, trainer, fn_args.base_model)
     model.summary(print_fn=logging.info)
     callbacks = training_callbacks(trainer, fn_args.model_run_dir, resume_dir(fn_args))
     started = time.monotonic()
@@ -104,17 +104,6 @@ def run_fn(fn_args: FnArgs) -> None:
             "model": config["model"], "trainer": config["trainer"], "hyperparameters": best,
             "training": training_summary(history, callbacks, trainer["epochs"], seconds), "warm_start": started_from,
         }, indent=2, sort_keys=True))
-
-
-def _initial_weights(model: keras.Model, trainer: dict[str, Any], base_model: str | None) -> str | None:
-    """With `trainer.warm_start`, the served model's weights (the base model the plan wires in); its path."""
-    if not trainer.get("warm_start"):
-        return None
-    if not base_model:
-        logging.info("tfxkit trainer: warm start: no model is served yet, training from scratch")
-        return None
-    logging.info("tfxkit trainer: %s", warm_start(model, base_model))
-    return base_model
 
 
 def training_summary(history: keras.callbacks.History, callbacks: list, max_epochs: int,

@@ -10,7 +10,10 @@ the first layer that differs, raised before training, never Keras' traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 import tf_keras as keras
+from absl import logging
 
 
 class WarmStartMismatch(ValueError):
@@ -23,6 +26,17 @@ def _weighted(model: keras.Model) -> list[keras.layers.Layer]:
 
 def _shapes(layer: keras.layers.Layer) -> list[tuple]:
     return [tuple(w.shape) for w in layer.weights]
+
+
+def initial_weights(model: keras.Model, trainer: dict[str, Any], base_model: str | None) -> str | None:
+    """With `trainer.warm_start`, the served model's weights (the base model the plan wires in); its path."""
+    if not trainer.get("warm_start"):
+        return None
+    if not base_model:
+        logging.info("tfxkit trainer: warm start: no model is served yet, training from scratch")
+        return None
+    logging.info("tfxkit trainer: %s", warm_start(model, base_model))
+    return base_model
 
 
 def warm_start(model: keras.Model, base_model_dir: str) -> str:
