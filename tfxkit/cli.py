@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from tfxkit.commands import (
     compile,
@@ -38,8 +38,34 @@ VERBS = (init, validate, plan, run, runs, lineage, diff, report, tensorboard, re
          image)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, with its refusals in tfxkit's form: one `tfxkit: ...` line on stderr and exit 2.
+
+    Every verb's parser is of this class (argparse makes subparsers of the parent's class), so a bad option
+    value reads like every other refusal instead of a usage block.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        verb = self.prog.partition(" ")[2]
+        where = f"{verb}: " if verb else ""
+        self.exit(EXIT_SPEC, f"tfxkit: {where}{message} (see `{self.prog} --help`)\n")
+
+
+def installed_version() -> str:
+    """The version of the installed distribution (a checkout on PYTHONPATH: the package's own)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tfxkit")
+    except PackageNotFoundError:
+        from tfxkit import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tfxkit", description="Declarative TFX pipelines from one YAML file.")
+    parser = _OneLineParser(prog="tfxkit", description="Declarative TFX pipelines from one YAML file.")
+    parser.add_argument("--version", action="version", version=f"tfxkit {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for verb in VERBS:
         verb.register(sub)

@@ -35,7 +35,7 @@ def test_a_gated_run_hangs_the_spec_on_its_examples(lineage_history):
 
 def test_svg_needs_graphviz():
     if shutil.which("dot") is None:
-        with pytest.raises(LineageError, match="--format html needs Graphviz's `dot` on PATH"):
+        with pytest.raises(LineageError, match="The graph is not drawn: Graphviz's dot program"):
             render_svg("digraph g { a -> b; }")
     else:
         assert render_svg("digraph g { a -> b; }").startswith("<svg")

@@ -7,10 +7,9 @@ so "old -> new" always reads forward in time.
 
 from __future__ import annotations
 
-import json
-
 from tfxkit.lineage.provenance import provenance
 from tfxkit.lineage.runs import find_run, previous_run
+from tfxkit.lineage.shown import shown
 
 
 def flatten(data: object, prefix: str = "") -> dict[str, object]:
@@ -80,9 +79,5 @@ def diff_runs(store, pipeline: str, run_a: str, run_b: str | None = None) -> dic
 
 
 def value_text(value: object) -> str:
-    """A changed value as a person reads it: YAML-ish scalars, compact JSON for the rest."""
-    if value is None:
-        return "(none)"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, sort_keys=True)
+    """A changed value as a person reads it (`tfxkit.lineage.shown`); "(none)" where a key was unset."""
+    return "(none)" if value is None else shown(value) or "(empty)"
