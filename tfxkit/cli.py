@@ -103,10 +103,21 @@ class _ReaderMayLeave:
         return getattr(self._stream, name)
 
 
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments, with an audit verb's positionals anywhere among its options: argparse takes a `*` list
+    in one piece, so `tfxkit diff FILE --root DIR RUN` would refuse RUN as unrecognized."""
+    args, rest = parser.parse_known_args(argv)
+    if rest and isinstance(getattr(args, "args", None), list) and not any(a.startswith("-") for a in rest):
+        args.args += rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # MLMD's C++ (glog) would print its own connection errors; tfxkit reports them in one line.
     os.environ.setdefault("GLOG_minloglevel", "3")
-    args = build_parser().parse_args(argv)
+    args = _parse(build_parser(), argv)
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ReaderMayLeave(sys.stdout), _ReaderMayLeave(sys.stderr)
     try:

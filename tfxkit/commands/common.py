@@ -23,9 +23,10 @@ class CommandError(Exception):
         self.code = code
 
 
-def add_overrides(parser: argparse.ArgumentParser) -> None:
-    """--root and --set, shared by every command that reads a spec."""
-    parser.add_argument("--root", help="override pipeline.root (relative to the current directory)")
+def add_overrides(parser: argparse.ArgumentParser, root: bool = True) -> None:
+    """--root and --set, shared by every command that reads a spec (--root only where the root matters)."""
+    if root:
+        parser.add_argument("--root", help="override pipeline.root (relative to the current directory)")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a spec value, e.g. --set trainer.epochs=5 (repeatable)")
 
