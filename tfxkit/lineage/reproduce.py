@@ -61,17 +61,17 @@ def _trimmed(value: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
         section, entries = _single_model(field.annotation), _entry_model(field.annotation)
         if section is not None and isinstance(item, dict):
             item = _trimmed(item, section)
-            if not item and not field.is_required():
-                continue
-        elif entries is not None and isinstance(item, dict):  # e.g. transform.features: name -> its settings
+            if item or field.is_required():
+                out[key] = item
+            continue
+        if entries is not None and isinstance(item, dict):  # e.g. transform.features: name -> its settings
             item = {k: _trimmed(v, entries) if isinstance(v, dict) else v for k, v in item.items()}
         elif entries is not None and isinstance(item, list):  # e.g. components
             item = [_trimmed(v, entries) if isinstance(v, dict) else v for v in item]
         else:
             item = _without_nulls(item)
-            if not field.is_required() and item == _default(field):
-                continue
-        out[key] = item
+        if field.is_required() or item != _default(field):
+            out[key] = item
     return out
 
 
