@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from tfxkit.commands import (
     compile,
@@ -38,8 +38,34 @@ VERBS = (init, validate, plan, run, runs, lineage, diff, report, tensorboard, re
          image)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, with its refusals in tfxkit's form: one `tfxkit: ...` line on stderr and exit 2.
+
+    Every verb's parser is of this class (argparse makes subparsers of the parent's class), so a bad option
+    value reads like every other refusal instead of a usage block.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        verb = self.prog.partition(" ")[2]
+        where = f"{verb}: " if verb else ""
+        self.exit(EXIT_SPEC, f"tfxkit: {where}{message} (see `{self.prog} --help`)\n")
+
+
+def installed_version() -> str:
+    """The version of the installed distribution (a checkout on PYTHONPATH: the package's own)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tfxkit")
+    except PackageNotFoundError:
+        from tfxkit import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tfxkit", description="Declarative TFX pipelines from one YAML file.")
+    parser = _OneLineParser(prog="tfxkit", description="Declarative TFX pipelines from one YAML file.")
+    parser.add_argument("--version", action="version", version=f"tfxkit {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for verb in VERBS:
         verb.register(sub)
@@ -77,10 +103,21 @@ class _ReaderMayLeave:
         return getattr(self._stream, name)
 
 
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments, with an audit verb's positionals anywhere among its options: argparse takes a `*` list
+    in one piece, so `tfxkit diff FILE --root DIR RUN` would refuse RUN as unrecognized."""
+    args, rest = parser.parse_known_args(argv)
+    if rest and isinstance(getattr(args, "args", None), list) and not any(a.startswith("-") for a in rest):
+        args.args += rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # MLMD's C++ (glog) would print its own connection errors; tfxkit reports them in one line.
     os.environ.setdefault("GLOG_minloglevel", "3")
-    args = build_parser().parse_args(argv)
+    args = _parse(build_parser(), argv)
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ReaderMayLeave(sys.stdout), _ReaderMayLeave(sys.stderr)
     try:

@@ -49,4 +49,4 @@ def test_the_text_view_names_runs_keys_and_deltas(history):
 
 def test_flatten_and_value_text():
     assert flatten({"a": {"b": 1, "c": {"d": [1, 2]}}, "e": None}) == {"a.b": 1, "a.c.d": [1, 2], "e": None}
-    assert [value_text(v) for v in (None, "adam", 0.5, [16, 8])] == ["(none)", "adam", "0.5", "[16, 8]"]
+    assert [value_text(v) for v in (None, "adam", 0.5, [16, 8])] == ["(none)", "adam", "0.5", "16, 8"]

@@ -39,5 +39,5 @@ def test_svg_is_drawn_by_graphviz():
 
 def test_svg_without_graphviz_is_one_clear_error(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(LineageError, match="--format html needs Graphviz's `dot` on PATH"):
+    with pytest.raises(LineageError, match="The graph is not drawn: Graphviz's dot program"):
         render_svg("digraph g { a -> b; }")

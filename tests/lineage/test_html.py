@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from tfxkit.lineage import html
+from tfxkit.lineage import dot, html
 from tfxkit.lineage.provenance import provenance
 
 
 def test_the_page_names_the_model_its_verdict_and_data(lineage_history, monkeypatch):
-    monkeypatch.setattr(html, "render_svg", lambda dot: f"<svg><!-- {len(dot)} --></svg>")
+    monkeypatch.setattr(dot, "render_svg", lambda dot: f"<svg><!-- {len(dot)} --></svg>")
     h = lineage_history
     page = html.provenance_html(provenance(h.store(), "penguin"))
     assert f'<span id="model-id">{h.second.model_id}</span>' in page

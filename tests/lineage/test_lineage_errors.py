@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import REPO_ROOT, run_cli
 from tfxkit.lineage.diff import flatten
 from tfxkit.metadata.connection import connection_config
 from tfxkit.metadata.store import Store
@@ -56,7 +56,10 @@ def test_bad_audit_input(args, code, message):
 def test_audit_needs_only_the_pipeline_section(tmp_path):
     """The data the spec names may be gone (the bad file was deleted): the audit still finds the store."""
     Store(connection_config(f"sqlite:///{tmp_path}/metadata.sqlite"))
-    result = run_cli("runs", "pipelines/penguin.yaml", "--root", str(tmp_path), "--set", "data.path=/gone.csv")
+    spec = tmp_path / "penguin.yaml"
+    spec.write_text((REPO_ROOT / "pipelines/penguin.yaml").read_text().replace("../data/penguins/penguins.csv",
+                                                                                "/gone.csv"))
+    result = run_cli("runs", str(spec), "--root", str(tmp_path))
     _one_line(result, 2, "the store holds no runs of pipeline 'penguin' yet")
 
 

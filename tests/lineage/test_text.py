@@ -26,7 +26,7 @@ def test_provenance_view(lineage_history):
     assert f"blessed, baseline model {h.first.model_id}" in text
     assert ("accuracy 0.9600  threshold lower_bound 0.9  baseline 0.9500 (change +0.0100, needs >= -0.02)  -> passed"
             in text)
-    assert "dnn multiclass hidden [16, 8] dropout 0.0; adam, learning rate initial=0.005" in text
+    assert "dnn multiclass hidden 16, 8 dropout 0; adam, learning rate initial=0.005" in text
     assert f"{h.pipeline.data_file}  " in text and "splits: eval 86, train 258" in text
     assert f"spec {h.second.spec.spec_hash()} (run {h.second.run_id}" in text
     not_pushed = format_provenance(provenance(h.store(), "penguin", h.third.run_id))

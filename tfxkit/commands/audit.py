@@ -15,7 +15,17 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from tfxkit.commands.common import EXIT_RUN_FAILED, CommandError, add_overrides, exit_on_spec_errors, overrides
+from tfxkit.commands.common import (
+    EXIT_RUN_FAILED,
+    CommandError,
+    add_overrides,
+    exit_on_spec_errors,
+    overrides,
+    write_output,
+)
+
+# What an audit reads of a spec: where its store is. A --set of any other key would change nothing.
+STORE_KEYS = ("pipeline.name", "pipeline.root", "pipeline.metadata")
 
 
 @dataclass
@@ -44,6 +54,9 @@ def open_audit(args: argparse.Namespace) -> Audit:
     from tfxkit.metadata.store import Store
 
     rest = list(args.args)
+    if args.metadata and (args.set or args.root):
+        raise CommandError(f"{'--root' if args.root else '--set'} changes a spec file's store; with --metadata URL "
+                           "the store is already named (drop one of them)")
     try:
         if args.metadata:
             config = connection_config(args.metadata, read_only=True)
@@ -74,10 +87,36 @@ def _located(path: str, args: argparse.Namespace):
     from tfxkit.config.errors import SpecErrors
     from tfxkit.config.locate import locate_store
 
+    given = overrides(args)
+    _check_sets(path, given)
     try:
-        return locate_store(path, overrides(args))
+        return locate_store(path, given)
     except SpecErrors as errors:
         exit_on_spec_errors(errors)
+
+
+def _check_sets(path: str, given: dict) -> None:
+    """--set keys outside the store's: the full spec's located error for an unknown key or a bad value (as
+    `validate` prints it), else a refusal, since an audit would silently ignore them."""
+    outside = [key for key in given if key not in STORE_KEYS]
+    if not outside:
+        return
+    from tfxkit.config.errors import SpecErrors
+    from tfxkit.config.load import load_spec
+
+    try:
+        load_spec(path, given)
+    except SpecErrors as errors:
+        mine = [error for error in errors.errors if any(_related(error.path, key) for key in outside)]
+        if mine:  # the rest (a data file gone since) is no concern of an audit
+            exit_on_spec_errors(SpecErrors(mine, errors.source_lines))
+    raise CommandError(f"--set {outside[0]}: an audit reads only where the store is from the spec "
+                       f"({', '.join(STORE_KEYS)}); this key would change nothing")
+
+
+def _related(path: str, key: str) -> bool:
+    """Whether a problem at dotted `path` is about the --set `key` (the key itself, a parent or a child)."""
+    return path == key or key.startswith(f"{path}.") or path.startswith(f"{key}.")
 
 
 def compute_answer(args: argparse.Namespace, compute: Callable[[Audit], object], max_positionals: int) -> object:
@@ -97,7 +136,16 @@ def compute_answer(args: argparse.Namespace, compute: Callable[[Audit], object],
 
 def answer(args: argparse.Namespace, compute: Callable[[Audit], object], text: Callable[[object], str],
            max_positionals: int) -> int:
-    """`compute_answer`, printed as text or as JSON (`--format json`)."""
+    """`compute_answer` as text or as JSON (`--format json`), printed or written to `-o FILE` where offered."""
     result = compute_answer(args, compute, max_positionals)
-    print(json.dumps(result, indent=2, sort_keys=True, default=str) if args.format == "json" else text(result))
+    emit(args, json.dumps(result, indent=2, sort_keys=True, default=str) if args.format == "json" else text(result))
     return 0
+
+
+def emit(args: argparse.Namespace, text: str) -> None:
+    """Print an answer, or write it to the verb's `-o FILE` when one was given."""
+    output = getattr(args, "output", None)
+    if output:
+        write_output(output, text)
+    else:
+        print(text)

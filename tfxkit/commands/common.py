@@ -23,11 +23,39 @@ class CommandError(Exception):
         self.code = code
 
 
-def add_overrides(parser: argparse.ArgumentParser) -> None:
-    """--root and --set, shared by every command that reads a spec."""
-    parser.add_argument("--root", help="override pipeline.root (relative to the current directory)")
+def add_overrides(parser: argparse.ArgumentParser, root: bool = True) -> None:
+    """--root and --set, shared by every command that reads a spec (--root only where the root matters)."""
+    if root:
+        parser.add_argument("--root", help="override pipeline.root (relative to the current directory)")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a spec value, e.g. --set trainer.epochs=5 (repeatable)")
+
+
+def counted(minimum: int, maximum: int | None = None):
+    """An argparse `type` for a whole number in [minimum, maximum]: `--limit -3` is refused, not read as 'all'."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if number < minimum or (maximum is not None and number > maximum):
+            wanted = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {number}")
+        return number
+
+    parse.__name__ = "count"  # argparse names the type in its own messages
+    return parse
+
+
+def write_output(path: str, text: str) -> None:
+    """Write a command's answer to `-o FILE` and say so; a file that cannot be written is a one-line error."""
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    print(f"wrote {path}")
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file")
     p.add_argument("-o", "--output", default="Dockerfile", help="where to write it ('-' for stdout)")
     p.add_argument("--base", help=f"base image (default {BASE_IMAGE_HELP})")
-    add_overrides(p)
+    add_overrides(p, root=False)  # no line of the Dockerfile depends on where runs are kept
     p.set_defaults(func=run)
 
 

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import json
 
-from tfxkit.commands.audit import add_audit_args, answer, compute_answer
+from tfxkit.commands.audit import add_audit_args, answer, compute_answer, emit
 from tfxkit.commands.common import CommandError
 
 
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         return provenance(audit.store, audit.pipeline, audit.positionals[0] if audit.positionals else "latest")
 
     if args.spec:
-        return answer(args, compute, _spec_yaml, max_positionals=1)
+        return _spec(args, compute)
     if args.format in ("dot", "html"):
         return _draw(args, compute)
     return answer(args, compute, text.format_provenance, max_positionals=1)
@@ -38,31 +38,30 @@ def _reverse(audit, args: argparse.Namespace) -> dict:
     return models_from_data(audit.store, args.from_data, pipelines)
 
 
-def _spec_yaml(p: dict) -> str:
+def _spec(args: argparse.Namespace, compute) -> int:
+    """The recorded spec of the model's run: YAML (text) or JSON, printed or written to -o."""
     import yaml
 
-    spec = p.get("spec")
+    if args.format in ("dot", "html"):
+        raise CommandError(f"--spec prints the recorded spec as text (YAML) or json, not {args.format} "
+                           "(drop --spec to draw the lineage)")
+    spec = compute_answer(args, compute, max_positionals=1).get("spec")
     if not spec:
         raise CommandError("no spec was recorded for this model's run")
-    return f"# spec {spec['hash']}\n" + yaml.safe_dump(spec["resolved"], sort_keys=False).rstrip()
+    if args.format == "json":
+        emit(args, json.dumps(spec, indent=2, sort_keys=True))
+    else:
+        emit(args, f"# spec {spec['hash']}\n" + yaml.safe_dump(spec["resolved"], sort_keys=False).rstrip())
+    return 0
 
 
 def _draw(args: argparse.Namespace, compute) -> int:
+    """DOT text, or the HTML page (its drawing replaced by a note where Graphviz is missing)."""
     from tfxkit.lineage.dot import provenance_dot
-    from tfxkit.lineage.errors import LineageError
     from tfxkit.lineage.html import provenance_html
 
     render = provenance_dot if args.format == "dot" else provenance_html
-    try:
-        page = render(compute_answer(args, compute, max_positionals=1))
-    except LineageError as exc:  # graphviz missing or failing
-        raise CommandError(str(exc), exc.code) from None
-    if not args.output:
-        sys.stdout.write(page)
-        return 0
-    with open(args.output, "w", encoding="utf-8") as fh:
-        fh.write(page)
-    print(f"wrote {args.output}")
+    emit(args, render(compute_answer(args, compute, max_positionals=1)).rstrip("\n"))
     return 0
 
 
@@ -71,5 +70,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_audit_args(p, "FILE [TARGET]", formats=("text", "json", "dot", "html"))
     p.add_argument("--from-data", metavar="PATH", help="every model trained on data from this file or folder")
     p.add_argument("--spec", action="store_true", help="print the full resolved spec of the model's run")
-    p.add_argument("--output", "-o", help="write dot/html output to this file")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the answer (any format) to this file")
     p.set_defaults(func=run)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace) -> int:
     from tfxkit.dag.plan import plan_nodes
+    from tfxkit.lineage.shown import shown
 
     if args.target == "kubeflow":
         return _kubeflow(args)
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         for key in node.outputs:
             print(f"      out  {key}")
         for key, value in node.shown.items():
-            print(f"      with {key} = {value}")
+            print(f"      with {key} = {shown(value)}")
     return EXIT_OK
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from tfxkit.commands.audit import add_audit_args, open_audit
+from tfxkit.commands.audit import add_audit_args, emit, open_audit
 from tfxkit.commands.common import CommandError
 
 
@@ -14,6 +14,7 @@ def run(args: argparse.Namespace) -> int:
     import yaml
 
     from tfxkit.lineage.errors import LineageError
+    from tfxkit.lineage.reproduce import as_written, changed_inputs
     from tfxkit.lineage.runs import find_run
     from tfxkit.metadata import keys
 
@@ -22,21 +23,23 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("name one run id (see `tfxkit runs`), e.g. `tfxkit reproduce FILE latest -o spec.yaml`")
     try:
         found = find_run(audit.store, audit.pipeline, audit.positionals[0])
+        if keys.SPEC not in found.properties:
+            raise CommandError(f"run {found.id} has no recorded spec (recorded by another tool or an older tfxkit)")
+        spec = as_written(json.loads(str(found.properties[keys.SPEC])))
+        changed = changed_inputs(audit.store, audit.pipeline, found.id)
     except LineageError as exc:
         raise CommandError(str(exc), exc.code) from None
-    if keys.SPEC not in found.properties:
-        raise CommandError(f"run {found.id} has no recorded spec (recorded by another tool or an older tfxkit)")
-    spec = json.loads(str(found.properties[keys.SPEC]))
-    header = (f"# The spec of run {found.id} of pipeline '{audit.pipeline}' (spec hash "
-              f"{found.properties.get(keys.SPEC_HASH)}), as recorded in ML Metadata.\n"
-              "# Paths are absolute; a metadata password is never recorded (*** stands for it).\n")
-    text = header + yaml.safe_dump(spec, sort_keys=False, default_flow_style=False)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        print(f"wrote {args.output}: the spec of run {found.id}; run it with `tfxkit run {args.output}`")
+    if args.format == "json":
+        emit(args, json.dumps(spec, indent=2))
     else:
-        sys.stdout.write(text)
+        header = (f"# The spec of run {found.id} of pipeline '{audit.pipeline}' (spec hash "
+                  f"{found.properties.get(keys.SPEC_HASH)}), as recorded in ML Metadata.\n"
+                  "# Paths are absolute; a metadata password is never recorded (*** stands for it).\n")
+        emit(args, header + yaml.safe_dump(spec, sort_keys=False, default_flow_style=False).rstrip("\n"))
+    if args.output:
+        print(f"run it with `tfxkit run {args.output}`")
+    for line in changed:
+        print(f"tfxkit: warning: {line}", file=sys.stderr)
     if "***" in str((spec.get("pipeline") or {}).get("metadata", "")):
         print("tfxkit: the metadata URL's password is not recorded: set it with --set pipeline.metadata=URL",
               file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tfxkit.commands.audit import add_audit_args, answer
+from tfxkit.commands.common import counted
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,5 +22,5 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("runs", help="list the pipeline's runs: states, outcome, spec hash")
     add_audit_args(p, "FILE")
-    p.add_argument("--limit", type=int, default=20, metavar="N", help="show the N newest runs (default 20)")
+    p.add_argument("--limit", type=counted(1), default=20, metavar="N", help="show the N newest runs (default 20)")
     p.set_defaults(func=run)

@@ -18,7 +18,7 @@ import time
 import urllib.request
 
 from tfxkit.commands.audit import add_audit_args, compute_answer
-from tfxkit.commands.common import EXIT_RUN_FAILED, CommandError
+from tfxkit.commands.common import EXIT_RUN_FAILED, CommandError, counted
 
 DEFAULT_PORT = 6006
 _START_SECONDS = 180  # TensorBoard imports TensorFlow when it is installed: a slow start on a busy machine
@@ -97,6 +97,6 @@ def _wait_until_serving(server: subprocess.Popen, url: str) -> bool:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tensorboard", help="start TensorBoard on a run's training logs (all tuner trials too)")
     add_audit_args(p, "FILE [RUN]", formats=("text",))
-    p.add_argument("--port", type=int, help=f"port to serve on (default {DEFAULT_PORT}, or a free one)")
+    p.add_argument("--port", type=counted(1, 65535), help=f"port to serve on (default {DEFAULT_PORT}, or a free one)")
     p.add_argument("--host", default="localhost", help="address to bind (default localhost)")
     p.set_defaults(func=run)

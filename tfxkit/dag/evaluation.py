@@ -39,6 +39,8 @@ def eval_config(params: dict[str, Any]) -> tfma.EvalConfig:
                 threshold=metric_threshold(threshold),
             ))
         metrics.append(metric)
+    if not any(m.class_name == "ExampleCount" for m in metrics):  # each slice's size, for the run report
+        metrics.append(tfma.MetricConfig(class_name="ExampleCount"))
     return tfma.EvalConfig(
         model_specs=[
             tfma.ModelSpec(

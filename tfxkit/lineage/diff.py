@@ -7,10 +7,10 @@ so "old -> new" always reads forward in time.
 
 from __future__ import annotations
 
-import json
-
+from tfxkit.lineage.errors import LineageError
 from tfxkit.lineage.provenance import provenance
 from tfxkit.lineage.runs import find_run, previous_run
+from tfxkit.lineage.shown import shown
 
 
 def flatten(data: object, prefix: str = "") -> dict[str, object]:
@@ -32,6 +32,9 @@ def diff_runs(store, pipeline: str, run_a: str, run_b: str | None = None) -> dic
     """The documented JSON of `tfxkit diff`: each section lists only what changed."""
     a = find_run(store, pipeline, run_a)
     b = find_run(store, pipeline, run_b) if run_b else previous_run(store, pipeline, a)
+    if a.id == b.id:  # a diff of a run with itself says "unchanged" about everything: true, and no answer
+        raise LineageError(f"{run_a!r} and {run_b!r} are the same run ({a.id}): name two runs, or one to compare "
+                           "with the run before it")
     old_run, new_run = sorted([a, b], key=lambda r: (r.created, r.id))
     old, new = provenance(store, pipeline, old_run.id), provenance(store, pipeline, new_run.id)
 
@@ -80,9 +83,5 @@ def diff_runs(store, pipeline: str, run_a: str, run_b: str | None = None) -> dic
 
 
 def value_text(value: object) -> str:
-    """A changed value as a person reads it: YAML-ish scalars, compact JSON for the rest."""
-    if value is None:
-        return "(none)"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, sort_keys=True)
+    """A changed value as a person reads it (`tfxkit.lineage.shown`); "(none)" where a key was unset."""
+    return "(none)" if value is None else shown(value) or "(empty)"

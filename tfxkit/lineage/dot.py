@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import shutil
 import subprocess
 
@@ -75,12 +76,29 @@ def provenance_dot(p: dict) -> str:
                       *nodes, *dict.fromkeys(edges), "}"]) + "\n"
 
 
+NO_GRAPHVIZ = ("The graph is not drawn: Graphviz's dot program was not installed where this page was written "
+               "(Debian: apt-get install graphviz). The tables below hold the same facts.")
+
+
+def svg_or_note(dot_text: str) -> str:
+    """The drawing for an HTML page, or a note saying why it is missing.
+
+    One policy for every page (the run report, `lineage --format html`): a page is still worth writing
+    without its drawing, so a missing or failing Graphviz costs the picture, not the page.
+    """
+    try:
+        return render_svg(dot_text)
+    except LineageError as exc:
+        return f'<p class="note" id="no-graph">{html.escape(str(exc))}</p>'
+
+
 def render_svg(dot_text: str) -> str:
-    """SVG from Graphviz's `dot` (Debian's graphviz package)."""
+    """SVG from Graphviz's `dot` (Debian's graphviz package); LineageError, worded for the page, without it."""
     if shutil.which("dot") is None:
-        raise LineageError("--format html needs Graphviz's `dot` on PATH (Debian: apt-get install graphviz)")
+        raise LineageError(NO_GRAPHVIZ)
     proc = subprocess.run(["dot", "-Tsvg"], input=dot_text, capture_output=True, text=True, timeout=60)
     if proc.returncode != 0:
-        raise LineageError(f"graphviz could not draw the graph: {proc.stderr.strip().splitlines()[0]}")
+        first = (proc.stderr.strip().splitlines() or ["no message"])[0]
+        raise LineageError(f"The graph is not drawn: Graphviz could not draw it ({first}).")
     svg = proc.stdout
     return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG is inlined in HTML

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import jinja2
 
-from tfxkit.lineage.dot import provenance_dot, render_svg
+from tfxkit.lineage.dot import provenance_dot, svg_or_note
+from tfxkit.lineage.shown import blank_none, shown
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -21,10 +22,10 @@ def provenance_html(p: dict) -> str:
         "pushed to " + pushed["destination"] + " (no longer the one served)" if pushed else
         "not pushed" + (f": {p['run']['reason']}" if p.get("run") and p["run"].get("reason") else ""))
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
-    env.policies["json.dumps_kwargs"] = {"sort_keys": True}
+                             undefined=jinja2.StrictUndefined, finalize=blank_none)
+    env.filters["shown"] = shown
     return env.get_template("lineage.html.j2").render(p=_Attr(p), title=title, verdict=verdict,
-                                                      svg=render_svg(provenance_dot(p)))
+                                                      svg=svg_or_note(provenance_dot(p)))
 
 
 class _Attr(dict):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from tfxkit.lineage.errors import LineageError
 from tfxkit.lineage.graph import Graph
 from tfxkit.lineage.runs import find_run, pipeline_runs, run_row
+from tfxkit.lineage.shown import with_article
 from tfxkit.metadata import keys
 from tfxkit.metadata.store import Artifact, Execution, Store
 
@@ -127,7 +128,7 @@ def _artifact_anchor(graph: Graph, artifact_id: int) -> Anchor:
                       push=artifact if artifact.properties.get("pushed") == 1 else None)
     if artifact.type == "ModelBlessing" and "current_model_id" in artifact.properties:
         return _model_anchor(graph, graph.artifact(int(artifact.properties["current_model_id"])))
-    raise LineageError(f"artifact {artifact_id} is a {artifact.type}, not a model "
+    raise LineageError(f"artifact {artifact_id} is {with_article(artifact.type)}, not a model "
                        f"(models of '{graph.pipeline}': {', '.join(map(str, models[-5:])) or 'none'})")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tfxkit.lineage.diff import value_text
+from tfxkit.lineage.shown import shown
 
 
 def _when(iso: str) -> str:
@@ -103,18 +104,19 @@ def _model_lines(model: dict) -> list[str]:
     m, t = training.get("model") or {}, training.get("trainer") or {}
     if m:
         rate = t.get("learning_rate") or {}
-        rate_text = " ".join(f"{k}={v}" for k, v in rate.items() if v not in (None, 0) or k == "initial")
+        rate_text = " ".join(f"{k}={shown(v)}" for k, v in rate.items() if v not in (None, 0) or k == "initial")
         optimizer = (t.get("optimizer") or {}).get("name")
-        lines.append(f"        {m.get('type')} {m.get('task')} hidden {m.get('hidden_units')} dropout "
-                     f"{m.get('dropout')}; {optimizer}, learning rate {rate_text}; batch {t.get('batch_size')}")
+        lines.append(f"        {shown(m.get('type'))} {shown(m.get('task'))} hidden {shown(m.get('hidden_units'))} dropout "
+                     f"{shown(m.get('dropout'))}; {shown(optimizer)}, learning rate {rate_text}; "
+                     f"batch {shown(t.get('batch_size'))}")
     summary = training.get("training") or {}
     if summary:
         stop = (f"early stop at epoch {summary['early_stopped_at_epoch']} (best {summary['best_epoch']})"
                 if summary.get("early_stopped_at_epoch") else "no early stop")
-        lines.append(f"        epochs run {summary.get('epochs_run')} of {summary.get('max_epochs')}, {stop}, "
-                     f"training {summary.get('seconds')} s")
+        lines.append(f"        epochs run {shown(summary.get('epochs_run'))} of {shown(summary.get('max_epochs'))}, "
+                     f"{stop}, training {shown(summary.get('seconds'))} s")
     if training.get("hyperparameters"):
-        tuned = ", ".join(f"{k}={v}" for k, v in sorted(training["hyperparameters"].items()))
+        tuned = ", ".join(f"{k}={shown(v)}" for k, v in sorted(training["hyperparameters"].items()))
         lines.append(f"        tuned hyperparameters: {tuned} (artifact {model.get('hyperparameters_artifact_id')})")
     if training.get("tensorboard"):
         lines.append(f"        tensorboard {training['tensorboard']}")
@@ -127,7 +129,7 @@ def _data_lines(p: dict) -> list[str]:
     examples = p.get("examples")
     if examples:
         sizes = ", ".join(f"{k} {v}" for k, v in sorted(examples.get("split_sizes", {}).items()))
-        span = "".join(f"; {key} {examples[key]}" for key in ("span", "version") if examples.get(key) is not None)
+        span = "".join(f"; {key} {shown(examples[key])}" for key in ("span", "version") if examples.get(key) is not None)
         lines.append(f"<- examples   {examples['artifact_id']} ({examples['node']}, run {examples['run']})  "
                      f"splits: {sizes or '?'}{span}")
         for f in examples.get("files", []):

@@ -25,6 +25,8 @@ from tfxkit.modules import TRIAL_LOGS
 from tfxkit.report.curves import Curves, read_curves
 from tfxkit.report.features import FeatureStats, read_statistics
 
+EVAL_SPLIT = "eval"  # the split TFX's Evaluator reads by default, and tfxkit's Evaluator with it
+
 
 @dataclass
 class NodeState:
@@ -95,7 +97,7 @@ def collect(store: Store, pipeline: str, run_ref: str = "latest") -> ReportData:
         tuning = ((p.get("spec") or {}).get("resolved") or {}).get("tuning") or {}
         data.objective = tuning.get("objective") if data.trials else None
     blessing = p.get("blessing") or {}
-    data.slices = _slices(store, pipeline, blessing.get("artifact_id"))
+    data.slices = [_counted(row, data) for row in _slices(store, pipeline, blessing.get("artifact_id"))]
     try:
         data.diff = diff_runs(store, pipeline, run.id)
     except LineageError as exc:  # the pipeline's first run: nothing to compare with
@@ -161,6 +163,22 @@ def _trials(tuner: NodeRun | None) -> list[Trial]:
         trials.append(Trial(trial_id, {k: v for k, v in entry.items() if k not in ("score", "trial_id")},
                             entry.get("score"), best=i == 0, log_dir=log_dir if os.path.isdir(log_dir) else None))
     return trials
+
+
+def _counted(row: dict[str, Any], data: ReportData) -> dict[str, Any]:
+    """A slice row with its example count: TFMA's (its ExampleCount metric), else the Evaluator's split
+    (eval) counted by StatisticsGen: all of it, or a string feature's value (runs recorded before tfxkit asked
+    TFMA for the count)."""
+    if row.get("examples") is not None:
+        return row
+    label = row.get("slice", "")
+    count: float | None = data.split_rows.get(EVAL_SPLIT) if label == "all data" else None
+    name, sep, value = label.partition("=")
+    if sep and ", " not in label:
+        feature = next((f for f in data.features if f.name == name), None)
+        split = feature.splits.get(EVAL_SPLIT) if feature is not None else None
+        count = dict(split.top_values).get(value) if split is not None else None
+    return {**row, "examples": int(count) if count is not None else None}
 
 
 def _slices(store: Store, pipeline: str, blessing_id: int | None) -> list[dict[str, Any]]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import html
 from pathlib import Path
 
 import jinja2
 
-from tfxkit.lineage.dot import provenance_dot, render_svg
-from tfxkit.lineage.errors import LineageError
+from tfxkit.lineage.dot import provenance_dot, svg_or_note
+from tfxkit.lineage.shown import blank_none, shown
 from tfxkit.report.collect import ReportData
 from tfxkit.report.dag import STATE_COLORS, run_dag, state_label
 from tfxkit.report.plots import curve_svg, feature_svg
@@ -20,10 +19,10 @@ _TEMPLATES = Path(__file__).resolve().parent / "templates"
 def render_report(data: ReportData) -> str:
     """The page's HTML text."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=blank_none)
     env.filters["num"] = _num
     env.filters["pct"] = lambda v: "" if v is None else f"{100 * v:.1f}%"
-    env.filters["json"] = _json
+    env.filters["shown"] = shown
     training = data.training
     trainer = (training or {}).get("trainer") or {}
     schedule = (trainer.get("learning_rate") or {}).get("schedule")
@@ -36,22 +35,14 @@ def render_report(data: ReportData) -> str:
     model = p.get("model")
     return env.get_template("report.html.j2").render(
         d=data, run=run, p=p, model=model, training=training, stats=stats, schedule=schedule, curves=curves,
-        dag_svg=_svg_or_note(lambda: run_dag(data.nodes, data.edges)),
-        lineage_svg=_svg_or_note(lambda: provenance_dot(p)),
+        dag_svg=svg_or_note(run_dag(data.nodes, data.edges)),
+        lineage_svg=svg_or_note(provenance_dot(p)),
         feature_svgs={f.name: feature_svg(f) for f in data.features},
         state_colors=STATE_COLORS, state_label=state_label,
         blessing=p.get("blessing"), anomalies=p.get("anomalies"),
         started=run["started"], generated=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         title=f"{data.pipeline} run {run['run_id']}",
     )
-
-
-def _svg_or_note(make_dot) -> str:
-    """Graphviz's SVG, or one line saying why the graph is missing (the rest of the page still renders)."""
-    try:
-        return render_svg(make_dot())
-    except LineageError as exc:
-        return f'<p class="note">{html.escape(str(exc))}</p>'
 
 
 def _num(value, digits: int = 4) -> str:
@@ -63,8 +54,3 @@ def _num(value, digits: int = 4) -> str:
         return f"{value:,}"
     return f"{value:.{digits}f}"
 
-
-def _json(value) -> str:
-    import json
-
-    return json.dumps(value, sort_keys=True)

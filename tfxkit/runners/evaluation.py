@@ -121,6 +121,6 @@ def slice_metrics(evaluation_uri: str, spec: PipelineSpec) -> list[dict]:
             baseline = (kv.key.model_name or "candidate") == "baseline"
             if kv.key.name == "example_count" and not baseline:
                 row["examples"] = int(value)
-            elif kv.key.name in wanted:
+            if kv.key.name in wanted:
                 row["baseline" if baseline else "metrics"][wanted[kv.key.name]] = value
     return sorted(rows.values(), key=lambda r: (r["slice"] != "all data", r["slice"]))
