@@ -13,7 +13,7 @@ from typing import Any
 
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.spec import PipelineSpec
-from tfxkit.dag.nodes import GATE_ID
+from tfxkit.dag.nodes import GATE_ID, sources
 from tfxkit.dag.plan import plan_nodes
 from tfxkit.metadata.runs import NodeRun
 from tfxkit.runners.interrupt import INTERRUPTED_ERROR
@@ -165,5 +165,5 @@ def run_summary(report: RunReport, runner: str, started_at: float, timings: dict
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "planned": [node.id for node in nodes],
         "edges": [[upstream, node.id] for node in nodes for upstream in dict.fromkeys(
-            [source.split(".")[0] for source in node.inputs.values()] + list(node.after))],
+            [one.split(".")[0] for source in node.inputs.values() for one in sources(source)] + list(node.after))],
     }

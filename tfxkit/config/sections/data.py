@@ -22,6 +22,7 @@ from tfxkit.config.sections.strict import Strict
 from tfxkit.config.span_selection import SpanSelection, select_spans
 from tfxkit.config.spans import has_span_spec
 
+
 def _a_date(text: str) -> str:
     datetime.date.fromisoformat(text)  # a ValueError names the bad date
     return text
