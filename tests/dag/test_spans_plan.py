@@ -134,3 +134,15 @@ def test_build_gives_each_span_its_static_range_and_transform_the_union(tmp_path
         "start_span_number": 2, "end_span_number": 2}
     assert isinstance(components["Transform"].inputs["examples"], UnionChannel)
     assert components["StatisticsGen"].inputs["examples"] is gen.outputs["examples"]
+
+
+def test_a_gated_run_names_the_newest_span_and_the_two_ways_forward(tmp_path):
+    from tfxkit.runners.outcome import gated_span_advice
+
+    for span in (1, 2):
+        write_csv(tmp_path / f"data/span-{span}/part-0.csv")
+    advice = gated_span_advice(load_spec(spec(tmp_path, "path: data/span-{SPAN}/part-*.csv, spans: {last: 2}")))
+    assert advice == (f"\nspan 2 (1 file(s), first {tmp_path / 'data/span-2/part-0.csv'}) was stopped: reject it "
+                      "with data.exclude_spans: [2], or accept it with `tfxkit schema update` (anomalies) or "
+                      "validation.drift settings (drift)")
+    assert gated_span_advice(load_spec(spec(tmp_path, "path: data/span-1/part-0.csv"))) == ""
