@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tfxkit.dag.nodes import sources
     from tfxkit.dag.plan import plan_nodes
     from tfxkit.lineage.shown import shown
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         cache = "cacheable" if node.cached else "always runs"
         print(f"{i:2}. {node.id}  [{node.component}]  ({cache})")
         for key, source in node.inputs.items():
-            print(f"      in   {key:<16} <- {source}")
+            print(f"      in   {key:<16} <- {' + '.join(sources(source))}")
         for after in node.after:
             print(f"      after {after}")
         for key in node.outputs:

@@ -4,8 +4,9 @@
 at load time; `tfxkit.dag.plan` gives its nodes the same ids.
 """
 
-COMPONENT_IDS = ("CsvExampleGen", "ImportExampleGen", "StatisticsGen", "SchemaGen", "ImportSchemaGen",
+COMPONENT_IDS = ("CsvExampleGen", "ImportExampleGen", "ParquetExampleGen", "AvroExampleGen", "StatisticsGen", "SchemaGen", "ImportSchemaGen",
                  "ExampleValidator", "AnomaliesGate", "Transform", "Tuner", "Trainer", "Evaluator", "Pusher")
 RESOLVER_ID = "latest_blessed_model_resolver"  # tfxkit.dag.plan's resolver node
 # Aliases a spec may use for nodes whose id depends on the spec (csv vs tfrecord, curated vs inferred schema).
-ALIASES = {"ExampleGen": ("CsvExampleGen", "ImportExampleGen"), "SchemaGen": ("ImportSchemaGen", "SchemaGen")}
+# With spans, each selected span has its own ExampleGen, `<id>-span-<N>`; the alias names the newest span's.
+ALIASES = {"ExampleGen": ("CsvExampleGen", "ImportExampleGen", "ParquetExampleGen", "AvroExampleGen"), "SchemaGen": ("ImportSchemaGen", "SchemaGen")}

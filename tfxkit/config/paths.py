@@ -12,8 +12,11 @@ import importlib.util
 import os
 from pathlib import Path
 
+from tfxkit.config.spans import as_glob, has_span_spec
+
 PKG_SCHEME = "pkg://"
-DATA_EXTENSIONS = {".csv": "csv", ".tfrecord": "tfrecord", ".tfrecords": "tfrecord", ".gz": "tfrecord"}
+DATA_EXTENSIONS = {".csv": "csv", ".tfrecord": "tfrecord", ".tfrecords": "tfrecord", ".gz": "tfrecord",
+                   ".parquet": "parquet", ".avro": "avro"}
 
 
 def resolve_path(path: str, base_dir: Path) -> str:
@@ -29,7 +32,9 @@ def resolve_path(path: str, base_dir: Path) -> str:
 
 
 def data_files(resolved: str) -> list[str]:
-    """The data files a resolved data path names: one file, a folder's files, or a glob."""
+    """The data files a resolved data path names: one file, a folder's files, a glob, or every span's."""
+    if has_span_spec(resolved):
+        return sorted(p for p in glob.glob(as_glob(resolved)) if os.path.isfile(p))
     if os.path.isdir(resolved):
         return sorted(
             str(p) for p in Path(resolved).iterdir() if p.is_file() and not p.name.startswith((".", "_"))
@@ -44,14 +49,14 @@ def split_input(resolved: str) -> tuple[str, str]:
     if os.path.isdir(resolved):
         return resolved, "*"
     base, pattern = os.path.split(resolved)
-    while any(ch in base for ch in "*?["):
+    while any(ch in base for ch in "*?[") or has_span_spec(base):
         base, head = os.path.split(base)
         pattern = os.path.join(head, pattern)
     return base, pattern
 
 
 def guess_format(files: list[str]) -> str | None:
-    """csv or tfrecord from the first file's extension, else None."""
+    """csv, tfrecord, parquet or avro from the first file's extension, else None."""
     for name in files[:1]:
         return DATA_EXTENSIONS.get(Path(name).suffix.lower())
     return None

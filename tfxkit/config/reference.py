@@ -115,7 +115,7 @@ def _type(tp: Any, links: dict[type, str]) -> str:
         return "null"
     if _is_union(tp):
         models = [_strip(a) for a in get_args(tp) if _is_model(_strip(a))]
-        if len(models) > 1:  # a tagged union: the tag key selects the variant
+        if len(models) > 1 and all(": " in _variant(m) for m in models):  # tagged: the tag key selects the variant
             tag = _variant(models[0]).split(":")[0]
             variants = ", ".join(f"[{_variant(m).split(': ')[1]}](#{links[m]})" for m in models)
             return f"mapping by `{tag}`: {variants}"

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tfx.components.evaluator.component import Evaluator
+from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.components.example_gen.import_example_gen.component import ImportExampleGen
 from tfx.components.example_validator.component import ExampleValidator
 from tfx.components.pusher.component import Pusher
@@ -29,12 +30,12 @@ from tfx.components.trainer.component import Trainer
 from tfx.components.transform.component import Transform
 from tfx.components.tuner.component import Tuner
 from tfx.dsl.components.base.base_component import BaseComponent
-from tfx.dsl.components.base.executor_spec import ExecutorClassSpec
+from tfx.dsl.components.base.executor_spec import BeamExecutorSpec, ExecutorClassSpec
 from tfx.dsl.components.common.resolver import Resolver
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
 from tfx.orchestration import pipeline as tfx_pipeline
-from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
-from tfx.types import Channel, standard_artifacts
+from tfx.proto import example_gen_pb2, pusher_pb2, range_config_pb2, trainer_pb2
+from tfx.types import Channel, channel_utils, standard_artifacts
 
 from tfxkit.components.atomic_pusher import executor as atomic_pusher
 from tfxkit.components.baseline_resolver.strategy import CANDIDATE_KEY, LatestBlessedOtherModelStrategy
@@ -42,10 +43,11 @@ from tfxkit.components.csv_example_gen.component import CsvExampleGen
 from tfxkit.components.data_gate.component import AnomaliesGate
 from tfxkit.components.served_model_resolver.strategy import LatestPushedModelStrategy
 from tfxkit.config.load import LoadedSpec
-from tfxkit.config.paths import data_files, split_input
+from tfxkit.config.paths import split_input
 from tfxkit.config.sections.components import CODE_HASH_PROPERTY, RUN_FACTS
 from tfxkit.dag.evaluation import eval_config
-from tfxkit.dag.nodes import Kind, Node
+from tfxkit.dag.example_gens import selected_files
+from tfxkit.dag.nodes import Kind, Node, Source, sources
 from tfxkit.dag.plan import ClusterTarget, DriftBaseline, plan_nodes
 from tfxkit.dag.staging import content_addressed_copy
 from tfxkit.metadata.connection import spec_connection_config
@@ -85,15 +87,21 @@ def build_pipeline(loaded: LoadedSpec, beam_args: list[str] | None = None,
     )
 
 
-def _channel(built: dict[str, BaseComponent], source: str) -> Channel:
-    node, _, key = source.partition(".")
-    return built[node].outputs[key]
+def _channel(built: dict[str, BaseComponent], source: Source) -> Channel:
+    """An upstream output, or for a union (every span's Examples) TFX's union of those channels."""
+    channels = [built[node].outputs[key] for node, _, key in (one.partition(".") for one in sources(source))]
+    return channels[0] if isinstance(source, str) else channel_utils.union(channels)
 
 
 def _example_gen_configs(node: Node) -> dict[str, Any]:
+    """input_base, input_config and output_config; for one span, also the RangeConfig of that span alone
+    (TFX's driver then reads the span's newest version and records span and version on the artifact)."""
     input_base, pattern = split_input(node.params["input"])
     splits = node.params["splits"]
-    return {
+    span = node.params.get("span")
+    ranged = {} if span is None else {"range_config": range_config_pb2.RangeConfig(
+        static_range=range_config_pb2.StaticRange(start_span_number=span, end_span_number=span))}
+    return {**ranged,
         "input_base": input_base,
         "input_config": example_gen_pb2.Input(splits=[example_gen_pb2.Input.Split(name="all", pattern=pattern)]),
         "output_config": example_gen_pb2.Output(split_config=example_gen_pb2.SplitConfig(splits=[
@@ -102,11 +110,23 @@ def _example_gen_configs(node: Node) -> dict[str, Any]:
 
 
 def _csv_example_gen(node: Node, inputs: Inputs, loaded: LoadedSpec) -> BaseComponent:
-    return CsvExampleGen(**_example_gen_configs(node), delimiter=node.params["delimiter"])
+    gen = CsvExampleGen(**_example_gen_configs(node), delimiter=node.params["delimiter"])
+    return gen if node.id == "CsvExampleGen" else gen.with_id(node.id)
 
 
 def _import_example_gen(node: Node, inputs: Inputs, loaded: LoadedSpec) -> BaseComponent:
-    return ImportExampleGen(**_example_gen_configs(node))
+    gen = ImportExampleGen(**_example_gen_configs(node))
+    return gen if node.id == "ImportExampleGen" else gen.with_id(node.id)
+
+
+def _file_example_gen(node: Node, inputs: Inputs, loaded: LoadedSpec) -> BaseComponent:
+    """Parquet or Avro: TFX's FileBasedExampleGen with TFX's own executor for the format."""
+    if node.params["executor"] == "parquet":
+        from tfx.components.example_gen.custom_executors import parquet_executor as executor
+    else:
+        from tfx.components.example_gen.custom_executors import avro_executor as executor
+    return FileBasedExampleGen(**_example_gen_configs(node),
+                               custom_executor_spec=BeamExecutorSpec(executor.Executor)).with_id(node.id)
 
 
 def _import_schema_gen(node: Node, inputs: Inputs, loaded: LoadedSpec) -> BaseComponent:
@@ -186,7 +206,7 @@ def run_facts(loaded: LoadedSpec) -> str:
         return {k: v for k, v in file_fact(path).items() if k != "modified"}  # a touched file is the same data
 
     facts: dict[str, Any] = {"pipeline": spec.pipeline.name, "spec_hash": loaded.spec_hash(),
-                             "data_files": [fact(p) for p in data_files(loaded.resolve(spec.data.path))]}
+                             "data_files": [fact(p) for p in selected_files(loaded)]}
     if spec.schema_.file:
         facts["schema_file"] = fact(loaded.resolve(spec.schema_.file))
     return json.dumps(facts, sort_keys=True)
@@ -195,6 +215,7 @@ def run_facts(loaded: LoadedSpec) -> str:
 _BUILDERS: dict[Kind, Callable[[Node, Inputs, LoadedSpec], BaseComponent]] = {
     Kind.CSV_EXAMPLE_GEN: _csv_example_gen,
     Kind.IMPORT_EXAMPLE_GEN: _import_example_gen,
+    Kind.FILE_EXAMPLE_GEN: _file_example_gen,
     Kind.STATISTICS_GEN: lambda node, inputs, loaded: StatisticsGen(**inputs),
     Kind.SCHEMA_GEN: lambda node, inputs, loaded: SchemaGen(**inputs, **node.params),
     Kind.IMPORT_SCHEMA_GEN: _import_schema_gen,

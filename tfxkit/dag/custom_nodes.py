@@ -37,8 +37,13 @@ _RESERVED = set(COMPONENT_IDS) | {RESOLVER_ID} | set(ALIASES)
 
 
 def _actual(node: str, ids: set[str]) -> str:
-    """An alias (ExampleGen, SchemaGen) as the id this spec's DAG uses for it."""
-    return next((real for real in ALIASES.get(node, ()) if real in ids), node)
+    """An alias (ExampleGen, SchemaGen) as the id this spec's DAG uses for it; with spans, an ExampleGen
+    (`CsvExampleGen` or the alias) is the newest span's (`CsvExampleGen-span-3`)."""
+    names = [node, *ALIASES.get(node, ())]
+    found = next((real for real in names if real in ids), None)
+    spans = sorted((int(i.rpartition("-span-")[2]), i) for i in ids
+                   if i.partition("-span-")[0] in names and i.rpartition("-span-")[2].isdigit())
+    return found or (spans[-1][1] if spans else node)
 
 
 def custom_node(entry: Any, info: ComponentInfo, ids: set[str], cache: bool) -> Node:

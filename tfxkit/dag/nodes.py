@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Union
 
 from tfxkit.config.node_ids import RESOLVER_ID
 
 GATE_ID = "AnomaliesGate"
 SERVED_MODEL_RESOLVER_ID = "served_model_resolver"
 INFRA_BLESSING = "InfraBlessing"
-__all__ = ["RESOLVER_ID", "GATE_ID", "SERVED_MODEL_RESOLVER_ID", "INFRA_BLESSING", "Kind", "Node", "dependencies", "execution_order"]
+__all__ = ["RESOLVER_ID", "GATE_ID", "SERVED_MODEL_RESOLVER_ID", "INFRA_BLESSING", "Kind", "Node", "Source", "sources", "dependencies",
+           "execution_order"]
+# An input's source: "NodeId.output_key", or several (a union: every span's Examples) as a tuple of them.
+Source = Union[str, tuple[str, ...]]
 
 # The artifact type of each standard output key (custom components' outputs come from their ComponentSpec).
 OUTPUT_TYPES = {
@@ -27,6 +30,7 @@ class Kind(str, Enum):
 
     CSV_EXAMPLE_GEN = "csv_example_gen"
     IMPORT_EXAMPLE_GEN = "import_example_gen"
+    FILE_EXAMPLE_GEN = "file_example_gen"  # Parquet or Avro: TFX's FileBasedExampleGen with its custom executor
     STATISTICS_GEN = "statistics_gen"
     SCHEMA_GEN = "schema_gen"
     IMPORT_SCHEMA_GEN = "import_schema_gen"
@@ -52,7 +56,7 @@ class Node:
     id: str
     kind: Kind
     component: str  # the component as people read it
-    inputs: dict[str, str] = field(default_factory=dict)  # input key -> "NodeId.output_key"
+    inputs: dict[str, Source] = field(default_factory=dict)  # input key -> "NodeId.output_key" (or a union)
     outputs: tuple[str, ...] = ()
     after: tuple[str, ...] = ()  # extra ordering edges with no artifact passed
     params: dict[str, Any] = field(default_factory=dict)
@@ -64,9 +68,14 @@ class Node:
         return self.output_types.get(key) or OUTPUT_TYPES.get(key, "Artifact")
 
 
+def sources(source: Source) -> tuple[str, ...]:
+    """The "NodeId.output_key" strings an input reads: one, or each member of a union."""
+    return (source,) if isinstance(source, str) else tuple(source)
+
+
 def dependencies(node: Node) -> set[str]:
     """The ids of the nodes this one reads from or waits for."""
-    return {source.split(".", 1)[0] for source in node.inputs.values()} | set(node.after)
+    return {one.split(".", 1)[0] for source in node.inputs.values() for one in sources(source)} | set(node.after)
 
 
 def execution_order(nodes: list[Node]) -> list[Node]:

@@ -17,9 +17,9 @@ from typing import Any
 
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.metrics import LOWER_IS_BETTER, METRICS
-from tfxkit.config.paths import data_files, guess_format
 from tfxkit.dag.custom_nodes import custom_components, wiring_problems, with_custom
-from tfxkit.dag.nodes import GATE_ID, RESOLVER_ID, SERVED_MODEL_RESOLVER_ID, Kind, Node
+from tfxkit.dag.example_gens import data_format, example_gen_nodes, examples_of
+from tfxkit.dag.nodes import GATE_ID, RESOLVER_ID, SERVED_MODEL_RESOLVER_ID, Kind, Node, Source
 
 __all__ = ["ClusterTarget", "DriftBaseline", "plan_nodes", "data_format", "component_problems", "modules_code_hash"]
 
@@ -56,12 +56,6 @@ class ClusterTarget:
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)  # node id -> {cpu, memory_gb, gpu, accelerator}
 
 
-def data_format(loaded: LoadedSpec) -> str:
-    """csv or tfrecord: declared, or guessed from the data files."""
-    spec = loaded.spec
-    return spec.data.format or guess_format(data_files(loaded.resolve(spec.data.path))) or "csv"
-
-
 def plan_nodes(loaded: LoadedSpec, cluster: ClusterTarget | None = None,
                drift_baseline: DriftBaseline | None = None) -> list[Node]:
     """The nodes of the pipeline, in a valid execution order.
@@ -94,15 +88,17 @@ def _standard_nodes(loaded: LoadedSpec, cluster: ClusterTarget | None,
                     drift_baseline: DriftBaseline | None) -> list[Node]:
     """The standard TFX nodes the spec gets, Pusher last."""
     spec = loaded.spec
-    gen, schema = _example_gen(loaded, cluster), _schema_gen(loaded, cluster)
-    nodes = [gen, Node("StatisticsGen", Kind.STATISTICS_GEN, "StatisticsGen", {"examples": f"{gen.id}.examples"},
-                       ("statistics",)), schema]
+    # With spans: statistics (so the schema and the gate) of the newest span, Transform and Evaluator on all.
+    gens, schema = example_gen_nodes(loaded, cluster), _schema_gen(loaded, cluster)
+    examples = examples_of(gens)
+    nodes = [*gens, Node("StatisticsGen", Kind.STATISTICS_GEN, "StatisticsGen", {"examples": f"{gens[-1].id}.examples"},
+                         ("statistics",)), schema]
     schema_source = f"{schema.id}.schema"
     nodes.append(Node("ExampleValidator", Kind.EXAMPLE_VALIDATOR, "ExampleValidator",
                       {"statistics": "StatisticsGen.statistics", "schema": schema_source}, ("anomalies",)))
     if spec.validation.gate:
         nodes.append(_data_gate(loaded, drift_baseline))
-    nodes.append(_transform(loaded, gen.id, schema_source, after=(GATE_ID,) if spec.validation.gate else ()))
+    nodes.append(_transform(loaded, examples, schema_source, after=(GATE_ID,) if spec.validation.gate else ()))
     trainer_inputs = {"examples": "Transform.transformed_examples", "transform_graph": "Transform.transform_graph",
                       "schema": schema_source}
     if spec.tuning:
@@ -111,21 +107,9 @@ def _standard_nodes(loaded: LoadedSpec, cluster: ClusterTarget | None,
     if spec.trainer.warm_start:
         nodes.append(_served_model_resolver(cluster))
         trainer_inputs["base_model"] = f"{SERVED_MODEL_RESOLVER_ID}.model"
-    nodes += [_trainer(loaded, trainer_inputs), _resolver(cluster), _evaluator(loaded, gen.id),
+    nodes += [_trainer(loaded, trainer_inputs), _resolver(cluster), _evaluator(loaded, examples),
               _pusher(loaded, cluster)]
     return [n if n.kind == Kind.RESOLVER else replace(n, cached=spec.pipeline.cache) for n in nodes]
-
-
-def _example_gen(loaded: LoadedSpec, cluster: ClusterTarget | None) -> Node:
-    spec = loaded.spec
-    local = loaded.resolve(spec.data.path)
-    split = spec.data.split.model_dump()
-    params = {"input": cluster.data_path if cluster else local, "splits": split}
-    if data_format(loaded) != "csv":
-        return Node("ImportExampleGen", Kind.IMPORT_EXAMPLE_GEN, "ImportExampleGen", outputs=("examples",),
-                    params=params, shown={"input": local, "split": split})
-    return Node("CsvExampleGen", Kind.CSV_EXAMPLE_GEN, "CsvExampleGen", outputs=("examples",),
-                params={**params, "delimiter": spec.data.delimiter}, shown={"input": local, "split": split})
 
 
 def _schema_gen(loaded: LoadedSpec, cluster: ClusterTarget | None) -> Node:
@@ -180,7 +164,7 @@ def modules_code_hash(names: tuple[str, ...] = ()) -> str:
     return digest.hexdigest()[:16]
 
 
-def _transform(loaded: LoadedSpec, gen: str, schema: str, after: tuple[str, ...]) -> Node:
+def _transform(loaded: LoadedSpec, examples: Source, schema: str, after: tuple[str, ...]) -> Node:
     spec = loaded.spec
     features = spec.transform.features
     config = {"label": spec.data.label, "task": spec.model.task,
@@ -193,7 +177,7 @@ def _transform(loaded: LoadedSpec, gen: str, schema: str, after: tuple[str, ...]
         code = {"preprocessing_fn": PREPROCESSING_FN}
         shown = {"features": {k: v.transform for k, v in features.items()}}
     # Raw-data statistics come from StatisticsGen; Transform's own pre/post statistics would double the Beam work.
-    return Node("Transform", Kind.TRANSFORM, "Transform", {"examples": f"{gen}.examples", "schema": schema},
+    return Node("Transform", Kind.TRANSFORM, "Transform", {"examples": examples, "schema": schema},
                 ("transform_graph", "transformed_examples"), after=after,
                 params={**code, "custom_config": config, "disable_statistics": True}, shown=shown)
 
@@ -248,7 +232,7 @@ def _served_model_resolver(cluster: ClusterTarget | None) -> Node:
                 ("model", "pushed_model"), params={"strategy": "latest_pushed"}, cached=False)
 
 
-def _evaluator(loaded: LoadedSpec, gen: str) -> Node:
+def _evaluator(loaded: LoadedSpec, examples: Source) -> Node:
     spec = loaded.spec
     thresholds = spec.evaluation.thresholds
     metrics = [{"name": name, "class_name": METRICS[spec.model.task][name],
@@ -256,7 +240,7 @@ def _evaluator(loaded: LoadedSpec, gen: str) -> Node:
                 if name in thresholds else None}
                for name in spec.metric_names()]
     return Node("Evaluator", Kind.EVALUATOR, "Evaluator",
-                {"examples": f"{gen}.examples", "model": "Trainer.model", "baseline_model": f"{RESOLVER_ID}.model"},
+                {"examples": examples, "model": "Trainer.model", "baseline_model": f"{RESOLVER_ID}.model"},
                 ("evaluation", "blessing"),
                 params={"label_key": f"{spec.data.label}_xf", "metrics": metrics, "slices": spec.evaluation.slices},
                 shown={"metrics": spec.metric_names(),

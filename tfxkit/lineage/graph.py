@@ -96,6 +96,13 @@ class Graph:
         """The (first) artifact an execution wrote under `key`."""
         return self._linked(execution, key, output=True)
 
+    def all_inputs(self, execution: Execution | None, key: str) -> list[Artifact]:
+        """Every artifact an execution read under `key` (several for a union: one Examples per span)."""
+        if execution is None:
+            return []
+        links = [link for link in self._links_of_execution(execution.id) if not link.is_output and link.key == key]
+        return [a for a in (self.artifact(link.artifact_id) for link in links) if a is not None]
+
     def _linked(self, execution: Execution | None, key: str, output: bool) -> Artifact | None:
         if execution is None:
             return None

@@ -199,6 +199,9 @@ def provenance(store: Store, pipeline: str, target: str = "latest") -> dict:
         "model": _model(graph, anchor.model, trainer),
         "transform": _artifact_ref(graph, transform_graph),
         "examples": _examples(graph, examples),
+        # Data in spans: every span's Examples behind the model (Transform read their union), oldest first.
+        "spans": sorted((_examples(graph, e) for e in graph.all_inputs(transform, "examples")
+                         if e.properties.get("span")), key=lambda e: (e["span"], e["version"] or 0)),
         "schema": _schema(graph, schema),
         "statistics": _artifact_ref(graph, statistics),
         "anomalies": _anomalies(graph, anomalies),

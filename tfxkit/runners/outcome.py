@@ -13,7 +13,7 @@ from typing import Any
 
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.spec import PipelineSpec
-from tfxkit.dag.nodes import GATE_ID
+from tfxkit.dag.nodes import GATE_ID, sources
 from tfxkit.dag.plan import plan_nodes
 from tfxkit.metadata.runs import NodeRun
 from tfxkit.runners.interrupt import INTERRUPTED_ERROR
@@ -97,8 +97,24 @@ def read_outcome(report: RunReport, loaded: LoadedSpec, failure: BaseException |
     """
     if failure is not None:
         _read_failure(report, failure, current_node)
+        if report.kind is OutcomeKind.GATED:
+            report.error += gated_span_advice(loaded)
     _read_push_outcome(report, loaded.spec)
     _read_infra_gate(report, loaded)
+
+
+def gated_span_advice(loaded: LoadedSpec) -> str:
+    """For data in spans: the gated span (the newest, whose statistics the gate read) and the two ways forward."""
+    from tfxkit.dag.example_gens import selected_spans
+
+    selection = selected_spans(loaded)
+    if not selection or not selection.spans:
+        return ""
+    newest = selection.spans[-1]
+    label = selection.label(newest)
+    return (f"\nspan {label} ({len(newest.files)} file(s), first {newest.files[0]}) was stopped: reject it with "
+            f"data.exclude_spans: [{newest.span if not selection.dated else label}], or accept it with "
+            "`tfxkit schema update` (anomalies) or validation.drift settings (drift)")
 
 
 def _read_failure(report: RunReport, failure: BaseException, current_node: str | None) -> None:
@@ -165,5 +181,5 @@ def run_summary(report: RunReport, runner: str, started_at: float, timings: dict
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "planned": [node.id for node in nodes],
         "edges": [[upstream, node.id] for node in nodes for upstream in dict.fromkeys(
-            [source.split(".")[0] for source in node.inputs.values()] + list(node.after))],
+            [one.split(".")[0] for source in node.inputs.values() for one in sources(source)] + list(node.after))],
     }
