@@ -31,10 +31,11 @@ from tfxkit.commands import (
     schema,
     tensorboard,
     validate,
+    watch,
 )
 from tfxkit.commands.common import EXIT_INTERRUPTED, EXIT_SPEC, CommandError
 
-VERBS = (init, validate, plan, run, runs, lineage, diff, report, tensorboard, reproduce, schema, compile, deploy,
+VERBS = (init, validate, plan, run, watch, runs, lineage, diff, report, tensorboard, reproduce, schema, compile, deploy,
          image)
 
 

@@ -26,6 +26,7 @@ import pytest
 from tests.conftest import REPO_ROOT
 from tfxkit.cli import build_parser, main
 from tfxkit.commands.common import CommandError
+from tfxkit.runners.watch import Look
 
 SPEC = str(REPO_ROOT / "pipelines/penguin.yaml")
 CLUSTER = ["--set", "kubeflow.data=baked", "--pipeline-root", "gs://bucket/root", "--image", "registry.example/x:1"]
@@ -105,6 +106,9 @@ class _FakeServer:
         return 1
 
 
+_UNCHANGED = Look(spans=None, dated=False, files=1, fingerprint="f", up_to_date_with="r1")
+
+
 def _audit(verb: str, extra: list[str], ok: Check, json_ok: bool = True, code: int = 0) -> dict[str, list[Case]]:
     """The options every audit verb shares (tfxkit.commands.audit.add_audit_args)."""
     return {
@@ -156,6 +160,18 @@ CASES: dict[str, list[Case]] = {
     "run --root": [Case(["run", "{spec}", "--root", "{tmp}"], 1, lambda r: f"root={r.tmp}" in r.stderr,
                         {"tfxkit.runners.run:run_spec": reached("run_spec")})],
     "run --set": [Case(["run", "{spec}", "--set", "bogus.key=1"], 2, located("bogus: unknown key"))],
+    # watch: a bad --every is refused; a look on a fresh root runs, up to a stub where TFX would start (`stub`)
+    "watch --every": [Case(["watch", "{spec}", "--every", "10"], 2, refused("expected a duration like 30s")),
+                      Case(["watch", "{spec}", "--root", "{tmp}", "--every", "30s"], 1, refused("pause reached: 30"),
+                           {"tfxkit.runners.watch:look_at": lambda loaded: _UNCHANGED,
+                            "tfxkit.runners.watch:pause": reached("pause")})],
+    "watch --once": [Case(["watch", "{spec}", "--once", "--root", "{tmp}"], 1, refused("run_spec reached"),
+                          {"tfxkit.runners.run:run_spec": reached("run_spec")})],
+    "watch --root": [Case(["watch", "{spec}", "--once", "--root", "{tmp}"], 1, lambda r: f"root={r.tmp}" in r.stderr,
+                          {"tfxkit.runners.run:run_spec": reached("run_spec")})],
+    "watch --set": [Case(["watch", "{spec}", "--once", "--set", "bogus.key=1"], 2, located("bogus: unknown key")),
+                    Case(["watch", "{spec}", "--once", "--root", "{tmp}", "--set", "trainer.epochs=3"], 1,
+                         lambda r: "first look" in r.stdout, {"tfxkit.runners.run:run_spec": reached("run_spec")})],
     "runs --limit": [Case(["runs", "--metadata", "{url}", "--limit", "1"], 0, says("1 run shown")),
                      Case(["runs", "--metadata", "{url}", "--limit", "-3"], 2, refused("--limit: expected 1 or more"))],
     **_audit("runs", [], says("3 runs shown")),

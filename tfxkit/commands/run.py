@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from tfxkit.commands.common import (
     EXIT_INTERRUPTED,
@@ -18,17 +19,27 @@ from tfxkit.commands.common import (
 from tfxkit.config.beam_args import beam_arg_problem
 from tfxkit.config.metadata_url import parse_metadata_url
 
+if TYPE_CHECKING:
+    from tfxkit.config.load import LoadedSpec
+
 
 def run(args: argparse.Namespace) -> int:
     for arg in args.beam_arg:  # checked before the spec, TensorFlow or Beam load: a typo costs nothing
         if problem := beam_arg_problem(arg):
             raise CommandError(f"--beam-arg: {problem}")
     loaded = load(args.file, args, data_exit=EXIT_RUN_FAILED)  # bad data: the run failed, the spec is fine
+    return run_and_report(loaded, runner=args.runner, beam_args=args.beam_arg, verbose=args.verbose,
+                          force=args.force)
+
+
+def run_and_report(loaded: "LoadedSpec", runner: str = "local", beam_args: list[str] | None = None,
+                   verbose: bool = False, force: bool = False) -> int:
+    """Run a loaded spec and print its outcome (also `tfxkit watch`'s run); the exit status."""
     from tfxkit.runners.outcome import OutcomeKind
     from tfxkit.runners.run import run_spec
 
     try:
-        report = run_spec(loaded, runner=args.runner, beam_args=args.beam_arg, verbose=args.verbose, force=args.force)
+        report = run_spec(loaded, runner=runner, beam_args=beam_args or [], verbose=verbose, force=force)
     except ConnectionError as exc:  # the metadata store cannot be reached: nothing ran
         print(f"tfxkit: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED

@@ -7,7 +7,8 @@ fingerprint equals the one recorded by the last successful run, reports that
 run instead of starting TFX. The fingerprint covers:
 
 - the resolved spec (every parameter, every path),
-- the content of every data file, the curated schema, a custom module file and the
+- the content of every data file a run reads (for spans: the selected spans' files; a span
+  outside the window or excluded changes nothing), the curated schema, a custom module file and the
   source of each custom component (`components:`),
 - tfxkit's own source and the versions of the TFX stack,
 - the metadata store's latest blessed model for the pipeline (the Evaluator's
@@ -26,7 +27,7 @@ import os
 from pathlib import Path
 
 from tfxkit.config.load import LoadedSpec
-from tfxkit.config.paths import data_files
+from tfxkit.dag.example_gens import selected_files
 from tfxkit.metadata.facts import file_fact, stack_versions
 from tfxkit.metadata.keys import FINGERPRINT, OUTCOME
 from tfxkit.metadata.store import Store
@@ -38,7 +39,7 @@ def input_files(loaded: LoadedSpec) -> dict[str, list[dict]]:
     """Facts (path, size, modified, sha256) of every file a run reads: data, curated schema, module file,
     custom components' source."""
     spec = loaded.spec
-    out = {"data": [file_fact(p) for p in data_files(loaded.resolve(spec.data.path))]}
+    out = {"data": [file_fact(p) for p in selected_files(loaded)]}
     if spec.schema_.file:
         out["schema"] = [file_fact(loaded.resolve(spec.schema_.file))]
     if spec.transform.module_file:
