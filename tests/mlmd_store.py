@@ -47,11 +47,14 @@ from ml_metadata.proto import metadata_store_pb2 as mlmd
 from tests.conftest import REPO_ROOT
 from tfxkit.config.load import LoadedSpec, load_spec
 from tfxkit.config.metrics import METRICS
+from tfxkit.dag.example_gens import selected_files, selected_spans
+from tfxkit.dag.nodes import sources
 from tfxkit.dag.plan import plan_nodes
 from tfxkit.metadata.connection import connection_config
 from tfxkit.metadata.facts import file_fact
 from tfxkit.metadata.store import NODE, PIPELINE, PIPELINE_RUN, Store
 from tfxkit.modules import TRAINED_CONFIG, TRIAL_LOGS
+from tfxkit.runners.outcome import run_spans
 from tfxkit.runners.record import record_run
 
 TFX_VERSION = "1.16.0"
@@ -142,6 +145,7 @@ class PipelineStore:
         self._contexts: dict[tuple[str, str], mlmd.Context] = {}
         self._evaluations: dict[str, tuple[list, list]] = {}  # evaluation uri -> (checks, slices)
         self._accuracy: dict[int, float] = {}  # model id -> its accuracy
+        self._spans: dict[str, Any] = {}  # span ExampleGen node id -> its span on disk (config.spans.SpanVersion)
 
     # -- what tests read ------------------------------------------------------------------------------------
 
@@ -183,21 +187,25 @@ class PipelineStore:
             fail = "AnomaliesGate"
             error = error or _gate_error(anomalies)
         nodes = plan_nodes(loaded)
+        selection = selected_spans(loaded)  # data in spans: one ExampleGen per span (`CsvExampleGen-span-3`)
+        self._spans = {node.id: sv for node in nodes if "span" in node.params
+                       for sv in (selection.spans if selection else []) if sv.span == node.params["span"]}
         previous = self.runs[-1] if self.runs else None
         run = RecordedRun(run_id, loaded, None)
         contexts = [self._context(PIPELINE, pipeline), self._context(PIPELINE_RUN, run_id)]
         baseline = None  # (model, blessing) the resolver returns
         for node in nodes:
             node_contexts = contexts + [self._context(NODE, f"{pipeline}.{node.id}")]
-            inputs = {key: run.outputs[tuple(source.split(".", 1))] for key, source in node.inputs.items()
-                      if tuple(source.split(".", 1)) in run.outputs}
+            read = [(key, run.outputs[tuple(one.split(".", 1))]) for key, source in node.inputs.items()
+                    for one in sources(source) if tuple(one.split(".", 1)) in run.outputs]  # a union: every span's
+            inputs = dict(read)
             state = ("FAILED" if node.id == fail else "RUNNING" if node.id == stop_at
                      else "CACHED" if node.id in cached and previous is not None else "COMPLETE")
             execution = mlmd.Execution(type_id=self._type("execution", EXECUTION_TYPES.get(node.id, node.component)),
                                        last_known_state=getattr(mlmd.Execution, state))
             execution.custom_properties["tfx_version"].string_value = TFX_VERSION
             [execution.id] = self.mlmd.put_executions([execution])
-            events = [(artifact, _event(mlmd.Event.INPUT, key)) for key, artifact in inputs.items()]
+            events = [(artifact, _event(mlmd.Event.INPUT, key)) for key, artifact in read]
             outputs: dict[str, mlmd.Artifact] = {}
             if node.id == "latest_blessed_model_resolver":
                 events = []  # a resolver node reads nothing: it publishes what it resolved as internal outputs
@@ -277,16 +285,19 @@ class PipelineStore:
         splits = json.dumps(list(SPLITS))
         for key, artifact in outputs.items():
             uri = artifact.uri
+            span = self._spans.get(node) if key == "examples" else None  # TFX 1.16: span and version recorded
             if key in ("examples", "transformed_examples", "statistics", "anomalies"):
                 artifact.properties["split_names"].string_value = splits
-                artifact.properties["span"].int_value = 0
+                artifact.properties["span"].int_value = span.span if span else 0
+            if span is not None and span.version is not None:
+                artifact.properties["version"].int_value = span.version
             if key == "examples":
                 for split in SPLITS:
                     os.makedirs(f"{uri}/Split-{split}", exist_ok=True)
                     Path(f"{uri}/Split-{split}/data_tfrecord-00000-of-00001.gz").write_bytes(b"")
                 artifact.custom_properties["file_format"].string_value = "tfrecords_gzip"
                 artifact.custom_properties["payload_format"].string_value = "FORMAT_TF_EXAMPLE"
-                size = os.path.getsize(loaded.resolve(loaded.spec.data.path))
+                size = sum(os.path.getsize(f) for f in (span.files if span else selected_files(loaded)))
                 artifact.custom_properties["input_fingerprint"].string_value = (
                     f"split:single_split,num_files:1,total_bytes:{size},xor_checksum:{size},sum_checksum:{size}")
             elif key == "statistics":
@@ -355,16 +366,17 @@ class PipelineStore:
             failures = [line for c in checks for line in c["failures"]]
             status, reason = "not_blessed", "model not blessed: " + ("; ".join(failures) or "see the evaluation")
         run.status = status
+        loaded = run.spec
         summary = {
             "runner": "local", "started": self._clock, "seconds": round(4.0 * len(run.states), 2), "status": status,
             "reason": reason, "failed_node": fail, "error": error, "pushed_to": run.pushed_to, "metrics": run.metrics,
             "timings": {node: (0.0 if state == "CACHED" else 4.0) for node, state in run.states.items()},
             "planned": [node.id for node in nodes],
             "edges": [[upstream, node.id] for node in nodes for upstream in dict.fromkeys(
-                [source.split(".")[0] for source in node.inputs.values()] + list(node.after))],
+                [one.split(".")[0] for source in node.inputs.values() for one in sources(source)] + list(node.after))],
+            "spans": run_spans(loaded),
         }
-        loaded = run.spec
-        files = {"data": [file_fact(loaded.resolve(loaded.spec.data.path))]}
+        files = {"data": [file_fact(path) for path in selected_files(loaded)]}
         if loaded.spec.schema_.file:
             files["schema"] = [file_fact(loaded.resolve(loaded.spec.schema_.file))]
         reader = types.ModuleType("tfxkit.runners.evaluation")  # TFMA's reader, answered without TensorFlow

@@ -68,6 +68,7 @@ def diff_runs(store, pipeline: str, run_a: str, run_b: str | None = None) -> dic
         "new": new_run.id,
         "spec": _changes(spec(old), spec(new)),
         "files": _changes(files(old), files(new)),
+        "spans": span_changes((old.get("run") or {}).get("spans") or [], (new.get("run") or {}).get("spans") or []),
         "schema": _changes(schema(old), schema(new)),
         "hyperparameters": _changes(hyperparameters(old), hyperparameters(new)),
         "metrics": metrics,
@@ -80,6 +81,16 @@ def diff_runs(store, pipeline: str, run_a: str, run_b: str | None = None) -> dic
         "outcome": {"old": (old.get("run") or {}).get("status"), "new": (new.get("run") or {}).get("status")},
         "models": {"old": (old.get("model") or {}).get("artifact_id"), "new": (new.get("model") or {}).get("artifact_id")},
     }
+
+
+def span_changes(old: list[dict], new: list[dict]) -> dict:
+    """The spans that changed between two runs: added, dropped, and read in a new version."""
+    before, after = {s["span"]: s for s in old}, {s["span"]: s for s in new}
+    return {"added": [after[s] for s in sorted(set(after) - set(before))],
+            "dropped": [before[s] for s in sorted(set(before) - set(after))],
+            "new_version": [{"span": s, "label": after[s].get("label"), "old": before[s].get("version"),
+                             "new": after[s].get("version")}
+                            for s in sorted(set(before) & set(after)) if before[s].get("version") != after[s].get("version")]}
 
 
 def value_text(value: object) -> str:

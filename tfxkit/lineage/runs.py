@@ -35,6 +35,7 @@ class RunRow:
     pushed_to: str | None = None
     runner: str | None = None
     error: str | None = None  # the failed component's error (the anomalies, for a gated run)
+    spans: list[dict] = field(default_factory=list)  # data in spans: [{span, version, label}], oldest first
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -55,7 +56,7 @@ def run_row(store: Store, pipeline: str, run: Run) -> RunRow:
         return RunRow(run.id, iso(summary.get("started", run.created)), summary.get("seconds"), summary["status"],
                       summary.get("reason"), summary.get("failed_node"), _ordered(nodes, summary.get("planned", [])),
                       spec_hash, summary.get("metrics") or {}, summary.get("pushed_to"), summary.get("runner"),
-                      summary.get("error"))
+                      summary.get("error"), summary.get("spans") or _spans_of(nodes))
     # No summary: a run TFX recorded alone (another tool, an older tfxkit) or one killed before the end.
     executions = node_runs(store, pipeline, run.id)
     nodes = {n: STATES.get(e.state, e.state.lower()) for n, e in executions.items()}
@@ -78,7 +79,19 @@ def run_row(store: Store, pipeline: str, run: Run) -> RunRow:
     seconds = (max(e.updated for e in times) - min(e.started for e in times)) if times else None
     metrics = (run.json_property(keys.OUTCOME) or {}).get("metrics") or {}
     return RunRow(run.id, iso(run.created), seconds and round(seconds, 2), status, reason, failed, nodes, spec_hash,
-                  metrics, pushed_to)
+                  metrics, pushed_to, spans=_spans_of(nodes))
+
+
+def _spans_of(nodes: dict[str, str]) -> list[dict]:
+    """The spans of a run recorded without them, from its span ExampleGens' ids (`CsvExampleGen-span-3`)."""
+    found = sorted({int(n.rpartition("-span-")[2]) for n in nodes if n.rpartition("-span-")[2].isdigit()})
+    return [{"span": span, "version": None, "label": str(span)} for span in found]
+
+
+def spans_text(spans: list[dict]) -> str:
+    """'2, 3' or '2 v1, 3 v2' (a span's version when the pattern has one); '' for a plain data path."""
+    return ", ".join(str(s.get("label") or s["span"]) + (f" v{s['version']}" if s.get("version") is not None else "")
+                     for s in spans)
 
 
 def _ordered(nodes: dict[str, str], planned: list[str]) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tfxkit.lineage.diff import value_text
+from tfxkit.lineage.runs import spans_text
 from tfxkit.lineage.shown import shown
 
 
@@ -18,8 +19,9 @@ def format_runs(pipeline: str, rows: list[dict]) -> str:
     lines = [f"pipeline {pipeline}: {len(rows)} run{'s' if len(rows) != 1 else ''} shown, newest first"]
     for row in rows:
         outcome = row["status"].replace("_", " ")
+        spans = spans_text(row.get("spans") or [])
         lines.append(f"{row['run_id']}  {_when(row['started'])}  {_seconds(row['seconds']):>6}  {outcome:<11}  "
-                     f"spec {row['spec_hash'] or '?'}")
+                     f"spec {row['spec_hash'] or '?'}" + (f"  spans {spans}" if spans else ""))
         metrics = "  ".join(f"{k} {v:.4f}" for k, v in sorted(row["metrics"].items()))
         if row["pushed_to"]:
             lines.append(f"    pushed {row['pushed_to']}" + (f"  ({metrics})" if metrics else ""))
@@ -127,7 +129,9 @@ def _data_lines(p: dict) -> list[str]:
     """The examples and their files, the schema, the statistics and the anomalies found."""
     lines = []
     examples = p.get("examples")
-    if examples:
+    if p.get("spans"):
+        lines += _span_lines(p["spans"])
+    elif examples:
         sizes = ", ".join(f"{k} {v}" for k, v in sorted(examples.get("split_sizes", {}).items()))
         span = "".join(f"; {key} {shown(examples[key])}" for key in ("span", "version") if examples.get(key) is not None)
         lines.append(f"<- examples   {examples['artifact_id']} ({examples['node']}, run {examples['run']})  "
@@ -168,6 +172,7 @@ def format_diff(d: dict) -> str:
         lines.extend(f"    {c['key']}: {value_text(c['old'])} -> {value_text(c['new'])}" for c in changes)
 
     section("spec", d["spec"])
+    lines.append(_span_diff_line(d.get("spans") or {}))
     section("data files (sha256)", d["files"])
     section("schema", d["schema"])
     section("hyperparameters and training", d["hyperparameters"])
@@ -187,6 +192,30 @@ def format_diff(d: dict) -> str:
     lines.append(f"outcome: {d['outcome']['old']} -> {d['outcome']['new']}; "
                  f"model {d['models']['old']} -> {d['models']['new']}")
     return "\n".join(lines)
+
+
+def _span_diff_line(spans: dict) -> str:
+    """'spans: added 4; dropped 2; 3 version 1 -> 2', or 'spans: unchanged'."""
+    parts = [f"{what} {spans_text(spans[key])}" for key, what in (("added", "added"), ("dropped", "dropped"))
+             if spans.get(key)]
+    parts += [f"{s.get('label') or s['span']} version {value_text(s['old'])} -> {value_text(s['new'])}"
+              for s in spans.get("new_version") or []]
+    return "spans: " + ("; ".join(parts) or "unchanged")
+
+
+def _span_lines(spans: list[dict]) -> list[str]:
+    """The spans behind the model, one block each: span and version, its Examples, rows per split, files."""
+    lines = [f"<- spans      {len(spans)}: {spans_text(spans)} (Transform and Trainer read their union)"]
+    for s in spans:
+        sizes = ", ".join(f"{k} {v}" for k, v in sorted((s.get("split_sizes") or {}).items())) or "not recorded"
+        version = f" version {s['version']}" if s.get("version") is not None else ""
+        lines.append(f"        span {s['span']}{version}: examples {s['artifact_id']} ({s['node']}, run {s['run']})  "
+                     f"rows: {sizes}")
+        for f in s.get("files") or []:
+            lines.append(f"            {f['path']}  {f['size']} bytes  sha256 {f['sha256']}")
+        if not s.get("files"):
+            lines.append("            (input files were not recorded)")
+    return lines
 
 
 def format_reverse(r: dict) -> str:

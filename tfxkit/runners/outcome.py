@@ -13,6 +13,7 @@ from typing import Any
 
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.spec import PipelineSpec
+from tfxkit.dag.example_gens import selected_spans
 from tfxkit.dag.nodes import GATE_ID, sources
 from tfxkit.dag.plan import plan_nodes
 from tfxkit.metadata.runs import NodeRun
@@ -105,8 +106,6 @@ def read_outcome(report: RunReport, loaded: LoadedSpec, failure: BaseException |
 
 def gated_span_advice(loaded: LoadedSpec) -> str:
     """For data in spans: the gated span (the newest, whose statistics the gate read) and the two ways forward."""
-    from tfxkit.dag.example_gens import selected_spans
-
     selection = selected_spans(loaded)
     if not selection or not selection.spans:
         return ""
@@ -182,4 +181,12 @@ def run_summary(report: RunReport, runner: str, started_at: float, timings: dict
         "planned": [node.id for node in nodes],
         "edges": [[upstream, node.id] for node in nodes for upstream in dict.fromkeys(
             [one.split(".")[0] for source in node.inputs.values() for one in sources(source)] + list(node.after))],
+        "spans": run_spans(loaded),
     }
+
+
+def run_spans(loaded: LoadedSpec) -> list[dict[str, Any]]:
+    """The spans a run read, oldest first: [{span, version, label}] (empty for a plain data path)."""
+    selection = selected_spans(loaded)
+    return [{"span": sv.span, "version": sv.version, "label": selection.label(sv)}
+            for sv in (selection.spans if selection else [])]
