@@ -119,10 +119,11 @@ def _type(tp: Any, links: dict[type, str]) -> str:
             tag = _variant(models[0]).split(":")[0]
             variants = ", ".join(f"[{_variant(m).split(': ')[1]}](#{links[m]})" for m in models)
             return f"mapping by `{tag}`: {variants}"
-        parts = [_type(a, links) for a in get_args(tp) if a is not _NONE]
+        # Sorted: typing caches unions, so the order of get_args is whichever equal union was made first.
+        parts = sorted(dict.fromkeys(_type(a, links) for a in get_args(tp) if a is not _NONE))
         if _NONE in get_args(tp):
             parts.append("null")
-        return " or ".join(dict.fromkeys(parts))
+        return " or ".join(parts)
     if origin is Literal:
         return " or ".join(dict.fromkeys(_PRIMITIVES.get(type(v), type(v).__name__) for v in get_args(tp)))
     if origin in (list, tuple):
