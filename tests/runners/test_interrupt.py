@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 
 import pytest
@@ -37,3 +38,35 @@ def test_without_ctrl_c_the_handler_is_restored():
     with interruptible():
         assert signal.getsignal(signal.SIGINT) is not previous
     assert signal.getsignal(signal.SIGINT) is previous
+
+
+def test_a_ctrl_c_ignored_in_a_weakref_callback_prints_no_traceback(capfd):
+    """Python reports an exception raised in a weakref callback as 'Exception ignored ... Traceback' on stderr;
+    after Ctrl-C those are the repeats' own KeyboardInterrupts: the user reads tfxkit's one line, not that."""
+    import gc
+    import weakref
+
+    class Resource:
+        pass
+
+    previous, hook = signal.getsignal(signal.SIGINT), sys.unraisablehook
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with interruptible():
+                resource = Resource()
+
+                def on_collect(_):  # a Ctrl-C that lands in a weakref callback, as TFX and Beam make many
+                    os.kill(os.getpid(), signal.SIGINT)
+                    time.sleep(0.5)
+
+                ref = weakref.ref(resource, on_collect)  # noqa: F841 - kept alive for its callback
+                del resource
+                gc.collect()
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:  # the repeat stops the run
+                    time.sleep(0.01)
+        err = capfd.readouterr().err
+        assert "Traceback" not in err and "Exception ignored" not in err, err
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert sys.unraisablehook is hook  # other ignored exceptions are reported as before once the run is over

@@ -10,6 +10,7 @@ from __future__ import annotations
 import _thread
 import contextlib
 import signal
+import sys
 import threading
 from typing import Iterator
 
@@ -24,10 +25,16 @@ def interruptible() -> Iterator[None]:
 
     Python raises KeyboardInterrupt wherever the main thread is; when that is a
     finalizer or weakref callback (TFX and Beam make many), Python prints
-    "Exception ignored" and the run goes on. So once Ctrl-C came, it is raised
-    again every second until it has left the runner.
+    "Exception ignored" with a traceback and the run goes on. So once Ctrl-C
+    came, it is raised again every second until it has left the runner, and
+    the ignored ones are not printed: the user reads one line, not a traceback.
     """
     pending, done = threading.Event(), threading.Event()
+    unraisable = sys.unraisablehook
+
+    def quiet_ignored_interrupts(event) -> None:
+        if not (pending.is_set() and isinstance(event.exc_value, KeyboardInterrupt)):
+            unraisable(event)
 
     def on_sigint(signum, frame):
         pending.set()
@@ -39,6 +46,7 @@ def interruptible() -> Iterator[None]:
                 _thread.interrupt_main()
 
     previous = signal.signal(signal.SIGINT, on_sigint)
+    sys.unraisablehook = quiet_ignored_interrupts
     watcher = threading.Thread(target=repeat, name="tfxkit-ctrl-c", daemon=True)
     watcher.start()
     try:
@@ -46,6 +54,7 @@ def interruptible() -> Iterator[None]:
     finally:
         done.set()
         watcher.join()
+        sys.unraisablehook = unraisable
         # After a Ctrl-C, a repeat already on its way must not break the recording of where the run stopped.
         signal.signal(signal.SIGINT, (lambda *_: None) if pending.is_set() else previous)
 
