@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import CliResult, run_cli
+from tests.conftest import REPO_ROOT, CliResult, run_cli
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +44,72 @@ def penguin_tuned_run(tmp_path_factory) -> tuple:
 def printed_path(result: CliResult, label: str) -> str:
     """A path from the run's summary lines (`  report   /root/reports/run-....html`)."""
     return result.stdout.split(f"  {label:<8} ")[1].split("\n")[0].strip()
+
+
+def wait_for(condition, what: str, timeout: float = 300, every: float = 0.05) -> None:
+    """Poll `condition` every `every` seconds until it holds; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f} s waiting for {what}"
+        time.sleep(every)
+
+
+def executions_in_state(root: Path, node: str, state: int = 2) -> int:
+    """How many executions of `node` the root's MLMD store has in `state` (2 RUNNING, 3 COMPLETE); -1 while the
+    run holds the database."""
+    db = Path(root) / "metadata.sqlite"
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as con:
+            return con.execute(  # the node's executions: those in its context (type `node`, named pipeline.node)
+                "SELECT COUNT(*) FROM Execution e JOIN Association a ON a.execution_id = e.id "
+                "JOIN Context c ON c.id = a.context_id JOIN Type t ON t.id = c.type_id "
+                "WHERE t.name = 'node' AND c.name LIKE ? AND e.last_known_state = ?", (f"%.{node}", state)).fetchone()[0]
+    except sqlite3.OperationalError:  # the run is writing: ask again
+        return -1
+
+
+def run_cli_watching(*args: str, timeout: int = 900, env: dict[str, str] | None = None
+                     ) -> tuple[CliResult, dict[int, str]]:
+    """run_cli, also noting every descendant process of the run seen while it ran ({pid: command line}),
+    sampled every half second: how a test tells Beam's worker processes ran."""
+    import psutil
+
+    env = dict(env or os.environ, PYTHONWARNINGS="ignore")
+    seen: dict[int, str] = {}
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "tfxkit", *args], cwd=REPO_ROOT, stdout=out, stderr=err,
+                                text=True, env=env)
+        parent, deadline = psutil.Process(proc.pid), time.monotonic() + timeout
+        try:
+            while proc.poll() is None:
+                assert time.monotonic() < deadline, f"tfxkit {' '.join(args)} still running after {timeout} s"
+                try:
+                    children = parent.children(recursive=True)
+                except psutil.Error:
+                    continue
+                for child in children:
+                    if child.pid not in seen:
+                        try:
+                            seen[child.pid] = " ".join(child.cmdline())
+                        except psutil.Error:  # gone already
+                            pass
+                time.sleep(0.5)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        out.seek(0)
+        err.seek(0)
+        return CliResult(proc.returncode, out.read(), err.read()), seen
+
+
+def recorded_run(root: Path, pipeline: str) -> dict:
+    """The latest run's summary as tfxkit recorded it in the root's MLMD (`tfxkit runs --format json`)."""
+    import json
+
+    result = run_cli("runs", "--metadata", f"sqlite:///{Path(root) / 'metadata.sqlite'}", "--pipeline", pipeline,
+                     "--format", "json", "--limit", "1")
+    assert result.code == 0, result.stderr
+    return json.loads(result.stdout)["runs"][0]

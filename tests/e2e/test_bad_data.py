@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
+import re
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
+from tfxkit.dag.nodes import GATE_ID
 
 pytestmark = pytest.mark.e2e
 
@@ -212,3 +216,116 @@ def test_a_semicolon_file_with_data_delimiter_is_read_column_by_column(served_ro
     assert "island" in result.stderr and "Atlantis" in result.stderr
     found = [line for line in result.stderr.splitlines() if line.strip().startswith("[")]
     assert found and all(line.split("] ")[1].startswith("island:") for line in found), found
+
+
+def _run_id(result) -> str:
+    match = re.search(r"run (\S+) finished", result.stdout)
+    assert match, result.stdout[-2000:]
+    return match.group(1)
+
+
+def _execution_of(root: Path, run_id: str, node: str) -> int:
+    """The id of `node`'s execution in run `run_id` (its contexts: pipeline_run `run_id`, node `penguin.node`)."""
+    with sqlite3.connect(f"file:{root / 'metadata.sqlite'}?mode=ro", uri=True) as con:
+        [(execution,)] = con.execute(
+            "SELECT r.execution_id FROM Association r JOIN Context rc ON rc.id = r.context_id "
+            "JOIN Association n ON n.execution_id = r.execution_id JOIN Context nc ON nc.id = n.context_id "
+            "WHERE rc.name = ? AND nc.name = ?", (run_id, f"penguin.{node}")).fetchall()
+    return execution
+
+
+def _gate_drift(root: Path, run_id: str) -> str:
+    """The drift check the run's AnomaliesGate was given ('' = none), as MLMD recorded the execution."""
+    with sqlite3.connect(f"file:{root / 'metadata.sqlite'}?mode=ro", uri=True) as con:
+        [(drift,)] = con.execute("SELECT string_value FROM ExecutionProperty WHERE execution_id = ? AND name = 'drift'",
+                                 (_execution_of(root, run_id, GATE_ID),)).fetchall()
+    return drift
+
+
+def _input_types(root: Path, run_id: str, node: str) -> set[str]:
+    """The types of the artifacts the run's `node` execution read (MLMD's INPUT events)."""
+    with sqlite3.connect(f"file:{root / 'metadata.sqlite'}?mode=ro", uri=True) as con:
+        return {name for (name,) in con.execute(
+            "SELECT t.name FROM Event e JOIN Artifact a ON a.id = e.artifact_id JOIN Type t ON t.id = a.type_id "
+            "WHERE e.execution_id = ? AND e.type = 3", (_execution_of(root, run_id, node),))}
+
+
+def test_drift_auto_checks_nothing_before_a_model_is_served(penguin_first_run, served_root):
+    """`enabled: auto` (the default): the first run on a fresh root has no served model to compare with, so its
+    gate gets no drift check, and the run passes."""
+    _, result = penguin_first_run
+    assert result.code == 0, result.stderr[-2000:]
+    assert "  pushed   " in result.stdout
+    assert _gate_drift(served_root, _run_id(result)) == ""
+
+
+def _doubled(value: str, _rng) -> str:
+    return value and str(int(value) * 2)  # still an INT: only drift, no anomaly against the schema
+
+
+@pytest.fixture(scope="module")
+def drifted(tmp_path_factory, served_root) -> dict[str, tuple[Path, object]]:
+    """body_mass_g doubled: drift the gate stops (checked here with the gate's own function, against the served
+    model's data), run twice on copies of the served root: read from a '|'-delimited file with the column
+    ignored, and from a tab-delimited file with the drift check off and no evaluation thresholds.
+    {name: (root, result)}."""
+    import tensorflow_data_validation as tfdv
+
+    from tfxkit.components.data_gate.drift import drift_problems
+    from tfxkit.config.sections.validation import DriftSection
+
+    rows = _changed("body_mass_g", _doubled)
+    plain = _write(tmp_path_factory.mktemp("drift-plain") / "penguins.csv", rows)
+    found = drift_problems(tfdv.generate_statistics_from_csv(str(plain)),
+                           tfdv.generate_statistics_from_csv(str(PENGUINS)), DriftSection().model_dump())
+    assert [line.split(":")[0] for line in found] == ["body_mass_g"], found
+    runs = {}
+    for name, delimiter, overrides in [
+            ("ignored", "|", ["--set", "validation.drift.ignore=[body_mass_g]"]),
+            ("off", "\t", ["--set", "validation.drift.enabled=false", "--set", "evaluation.thresholds={}"])]:
+        folder = tmp_path_factory.mktemp(f"drift-{name}")
+        root = folder / "root"
+        shutil.copytree(served_root, root)
+        data = _write(folder / "penguins.csv", rows, delimiter=delimiter)
+        runs[name] = root, run_cli("run", SPEC, "--root", str(root), "--set", f"data.path={data}",
+                                   "--set", f'data.delimiter="{delimiter}"', *overrides)
+    return runs
+
+
+def _assert_trained_and_pushed(root: Path, result) -> str:
+    """The run read every row of the file into its splits, went past the gate, trained and pushed; its run id."""
+    assert result.code == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert "  pushed   " in result.stdout
+    lines = result.stdout.splitlines()
+    for node in ("CsvExampleGen", GATE_ID, "Transform", "Trainer", "Pusher"):
+        assert any(re.match(rf"✓ {node}\s+[0-9.]+ s$", line) for line in lines), (node, result.stdout)
+    runs = json.loads(run_cli("runs", SPEC, "--root", str(root), "--format", "json", "--limit", "1").stdout)["runs"]
+    run_id = _run_id(result)
+    assert runs[0]["run_id"] == run_id and runs[0]["status"] == "pushed"
+    lineage = json.loads(run_cli("lineage", SPEC, run_id, "--root", str(root), "--format", "json").stdout)
+    # Every row read, each into its columns: ExampleValidator found nothing against the curated schema (a file
+    # read with the wrong delimiter is one column, and the schema's columns are all missing).
+    assert sum(lineage["examples"]["split_sizes"].values()) == len(_rows()), lineage["examples"]
+    assert lineage["anomalies"]["found"] == {}, lineage["anomalies"]
+    return run_id
+
+
+def test_an_ignored_column_may_drift_and_a_pipe_delimited_file_trains(drifted):
+    root, result = drifted["ignored"]
+    run_id = _assert_trained_and_pushed(root, result)
+    drift = json.loads(_gate_drift(root, run_id))  # the check ran, against the served model, without the column
+    assert drift["baseline_splits"] and "body_mass_g" in json.dumps(drift)
+    assert _input_types(root, run_id, "Pusher") == {"Model", "ModelBlessing"}  # thresholds: the Evaluator gated
+
+
+def test_drift_check_off_passes_drifted_data_and_a_tab_delimited_file_trains(drifted):
+    root, result = drifted["off"]
+    run_id = _assert_trained_and_pushed(root, result)
+    assert _gate_drift(root, run_id) == ""
+
+
+def test_without_thresholds_every_trained_model_is_pushed(drifted):
+    """No evaluation thresholds: no quality gate, the Pusher reads the model alone (no blessing) and pushes it."""
+    root, result = drifted["off"]
+    run_id = _assert_trained_and_pushed(root, result)
+    assert _input_types(root, run_id, "Pusher") == {"Model"}

@@ -1,7 +1,11 @@
 """Faults during a run: kill -9 while each component runs, and Ctrl-C.
 
 One root goes through a chain of runs, each stopped while the next component
-runs (the previous ones are cached by then), then a run that finishes. After
+runs (the previous ones are cached by then), then a run that finishes. Each
+stop waits for the component's execution to be RUNNING in MLMD, then for the
+moment it names: the fault hook holding the node where its executor (or the
+resolver's publish) would start (tests/e2e/faults/sitecustomize.py), a line the
+component logs once its work is under way, or the push half-way. After
 every stop: the serving folder holds no partial model, and the next run reuses
 what finished. At the end: the finished run pushed, the killed runs are
 `abandoned` in the audit, the interrupted one `interrupted`, and the Trainer,
@@ -10,66 +14,60 @@ killed mid-training, resumed from its last epoch.
 
 from __future__ import annotations
 
+import ast
 import json
+import math
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli, sigint_as_at_a_terminal
-from tfxkit.dag.nodes import RESOLVER_ID
+from tests.e2e.conftest import executions_in_state, wait_for
+from tfxkit.dag.nodes import GATE_ID, RESOLVER_ID
 
 pytestmark = pytest.mark.e2e
 
 SPEC = "pipelines/penguin.yaml"
-QUICK = ["--set", "trainer.epochs=60", "--set", "evaluation.thresholds.accuracy.lower_bound=0.5"]
+# The Trainer stops early (patience 4 epochs, min_delta 0.0005 on val_loss) and halves its rate on plateaus
+# (patience 2, min_delta 0.0001): both counters must survive the kill.
+PATIENCE, MIN_DELTA, LR_PATIENCE, LR_MIN_DELTA = 4, 0.0005, 2, 0.0001
+QUICK = ["--set", "trainer.epochs=60", "--set", "evaluation.thresholds.accuracy.lower_bound=0.5",
+         "--set", f"trainer.early_stopping.patience={PATIENCE}", "--set", f"trainer.early_stopping.min_delta={MIN_DELTA}",
+         "--set", f"trainer.learning_rate={{schedule: reduce_on_plateau, initial: 0.01, patience: {LR_PATIENCE}}}"]
 DATA_NODES = ("CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator")
 
-# (component to stop, signal, what to wait for once MLMD has it RUNNING: seconds, or a line of the run log)
+HOLD = "held"  # the fault hook holds the node before its executor runs: wait for the file it writes
+# (node to stop, signal, what to wait for once MLMD has it RUNNING: HOLD, a line of the run log the node writes
+# once its work is under way, or "mid-push")
 CHAIN = [
-    ("CsvExampleGen", signal.SIGKILL, 0.2),
-    ("StatisticsGen", signal.SIGKILL, 1.0),
-    ("Transform", signal.SIGINT, 3.0),
-    ("Transform", signal.SIGKILL, 3.0),
-    ("Trainer", signal.SIGKILL, "epoch 5:"),
-    ("Evaluator", signal.SIGKILL, 3.0),
+    ("CsvExampleGen", signal.SIGKILL, HOLD),
+    ("ImportSchemaGen", signal.SIGKILL, HOLD),
+    ("StatisticsGen", signal.SIGKILL, "Generating statistics for split eval."),  # then its Beam pipeline runs
+    ("ExampleValidator", signal.SIGKILL, HOLD),
+    (GATE_ID, signal.SIGKILL, HOLD),
+    ("Transform", signal.SIGINT, "Executing pipeline using the default runner"),  # the analysis, in Beam
+    ("Transform", signal.SIGKILL, "Executing pipeline using the default runner"),
+    ("Trainer", signal.SIGKILL, "held epoch"),  # after epoch 5 at the earliest, EarlyStopping waiting
+    (RESOLVER_ID, signal.SIGKILL, HOLD),
+    ("Evaluator", signal.SIGKILL, "Evaluating model."),  # then TFMA's Beam pipeline runs
     ("Pusher", signal.SIGKILL, "mid-push"),  # tests/e2e/faults/sitecustomize.py holds the copy half-way
 ]
 FAULTS = str(Path(__file__).parent / "faults")
 
 
-def _running(root: Path, node: str) -> int:
-    """How many executions of `node` MLMD has in state RUNNING (killed runs leave theirs there)."""
-    db = root / "metadata.sqlite"
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as con:
-            return con.execute("SELECT COUNT(*) FROM Execution e JOIN Type t ON e.type_id = t.id "
-                               "WHERE t.name LIKE ? AND e.last_known_state = 2", (f"%.{node}",)).fetchone()[0]
-    except sqlite3.OperationalError:  # the run is writing: ask again
-        return -1
-
-
-def _wait_for(condition, what: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def _stop_while(root: Path, node: str, sig: int, wait: float | str, stderr_file: Path) -> tuple[int, list[str], Path]:
+def _stop_while(root: Path, node: str, sig: int, wait: str, stderr_file: Path) -> tuple[int, list[str], Path]:
     """Start a run, send `sig` while `node` runs; returns (exit status, progress lines printed, run log)."""
-    before = max(_running(root, node), 0)
+    before = max(executions_in_state(root, node), 0)
     logs_before = set((root / "logs").glob("run-*.log"))
+    held = stderr_file.with_suffix(".held")
     env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=FAULTS, TFXKIT_TEST_SLOW_PUSH="60",
-               TFXKIT_TEST_SLOW_EXAMPLE_GEN="10")
+               TFXKIT_TEST_HOLD=node if wait == HOLD else "", TFXKIT_TEST_HOLD_FILE=str(held),
+               TFXKIT_TEST_HOLD_EPOCH="5" if wait == "held epoch" else "")
     with open(stderr_file, "w") as err:
         proc = subprocess.Popen([sys.executable, "-m", "tfxkit", "run", SPEC, "--root", str(root), *QUICK],
                                 cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=err, text=True, env=env,
@@ -77,22 +75,62 @@ def _stop_while(root: Path, node: str, sig: int, wait: float | str, stderr_file:
         lines = []
         for line in proc.stdout:
             lines.append(line.rstrip())
-            if not line.startswith(f"▶ {node}"):
+            if line.rstrip() != f"▶ {node}":
                 continue
-            _wait_for(lambda: _running(root, node) > before, f"{node} RUNNING in MLMD")
+            wait_for(lambda: executions_in_state(root, node) > before, f"{node} RUNNING in MLMD")
             log = next(iter(set((root / "logs").glob("run-*.log")) - logs_before))
-            if wait == "mid-push":
-                _wait_for(lambda: any((p / "model").exists() for p in (root / "serving").glob(".*.push")),
-                          "the push to start")
-            elif isinstance(wait, str):  # a line the component logs once it is well under way
-                _wait_for(lambda: wait in log.read_text(errors="replace"), repr(wait))
-            else:
-                time.sleep(wait)
+            if wait in (HOLD, "held epoch"):
+                wait_for(held.exists, f"{node} held by the fault hook", timeout=600)
+            elif wait == "mid-push":
+                wait_for(lambda: any((p / "model").exists() for p in (root / "serving").glob(".*.push")),
+                         "the push to start")
+            else:  # a line the component logs once it is well under way (after its own start line)
+                def logged() -> bool:
+                    text = log.read_text(errors="replace")
+                    return wait in text[text.rfind(f"Component {node} is running."):]
+
+                wait_for(logged, f"{node} to log {wait!r}")
+            assert proc.poll() is None, f"the run ended before {node} could be stopped"
             proc.send_signal(sig)
             break
         lines += [line.rstrip() for line in proc.stdout]
         proc.wait(timeout=300)
+    # Killed, the run leaves the node's execution RUNNING in MLMD; a later run starts a new one.
+    if sig == signal.SIGKILL:
+        assert executions_in_state(root, node) == before + 1, node
     return proc.returncode, lines, log
+
+
+def _epochs(log_text: str) -> dict[int, dict[str, float]]:
+    """{epoch (1-based): {metric: value}} from the Trainer's `epoch N: k=v ...` log lines."""
+    return {int(n): {k: float(v) for k, v in (pair.split("=") for pair in pairs.split())}
+            for n, pairs in re.findall(r": epoch (\d+): (.*)", log_text)}
+
+
+def _early_stopping(val_losses: list[float]) -> tuple[dict, int | None]:
+    """tf_keras' EarlyStopping (mode min, restore_best_weights) over the epochs' val_loss: its counters after the
+    last epoch, and the epoch (1-based) it stopped training after, if it did."""
+    best, best_epoch, wait = math.inf, 0, 0
+    for epoch, loss in enumerate(val_losses):
+        wait += 1
+        if loss + MIN_DELTA < best:
+            best, best_epoch, wait = loss, epoch, 0
+        elif wait >= PATIENCE and epoch > 0:
+            return {"best": best, "best_epoch": best_epoch, "wait": wait}, epoch + 1
+    return {"best": best, "best_epoch": best_epoch, "wait": wait}, None
+
+
+def _plateau(val_losses: list[float]) -> dict:
+    """tf_keras' ReduceLROnPlateau (mode min, no cooldown) over the epochs' val_loss: its counters after the last."""
+    best, wait = math.inf, 0
+    for loss in val_losses:
+        if loss < best - LR_MIN_DELTA:
+            best, wait = loss, 0
+        else:
+            wait += 1
+            if wait >= LR_PATIENCE:
+                wait = 0  # the rate is halved
+    return {"best": best, "wait": wait}
 
 
 def _assert_no_partial_model(serving: Path) -> None:
@@ -124,7 +162,10 @@ def test_runs_stopped_in_every_component_resume_and_never_leave_a_partial_model(
         # What finished before this run was reused, not redone; the stopped component did not finish.
         cached = {line.split()[1] for line in lines if line.startswith("✓") and line.split()[-1] == "cached"}
         assert finished - {RESOLVER_ID} <= cached, (node, finished - cached)  # a resolver always runs
-        finished |= {line.split()[1] for line in lines if line.startswith("✓")}
+        done = {line.split()[1] for line in lines if line.startswith("✓")}
+        if i and CHAIN[i - 1][0] != node:  # the component stopped last time ran to the end in this run
+            assert CHAIN[i - 1][0] in done - cached, (CHAIN[i - 1][0], lines)
+        finished |= done
         assert node not in finished, node
         _assert_no_partial_model(root / "serving")
     assert [p.name for p in (root / "serving").iterdir() if not p.name.startswith(".")] == []  # killed mid-push
@@ -136,21 +177,42 @@ def test_runs_stopped_in_every_component_resume_and_never_leave_a_partial_model(
     assert [p.name for p in (root / "serving").iterdir() if p.name.startswith(".")] == []  # the stale partial
     assert len(list((root / "serving").iterdir())) == 1
 
-    # The Trainer killed after its 5th epoch resumed from its checkpoint in the next run (the Evaluator stop).
-    epochs = [int(e) for e in re.findall(r": epoch (\d+): ", logs[5].read_text())]
-    assert epochs and min(epochs) > 5, f"the re-run Trainer did not resume: epochs {epochs}"
-    assert max(epochs) == 60
+    # The Trainer, killed while its EarlyStopping was waiting, resumed in the next run (the resolver stop) from the
+    # epoch after the last it logged, with EarlyStopping's and ReduceLROnPlateau's counters as they were then,
+    # and stopped where one uninterrupted training over the same epochs stops.
+    trainer_stop = [stop[0] for stop in CHAIN].index("Trainer")
+    killed, resumed = _epochs(logs[trainer_stop].read_text()), _epochs(logs[trainer_stop + 1].read_text())
+    last = max(killed)
+    assert last >= 5 and sorted(killed) == list(range(1, last + 1)), sorted(killed)
+    assert min(resumed) == last + 1, f"the re-run Trainer did not resume after epoch {last}: {sorted(resumed)}"
+    restored = re.search(r"tfxkit trainer: resumed at epoch (\d+) with callback state (\[.*\])",
+                         logs[trainer_stop + 1].read_text())
+    assert restored and int(restored.group(1)) == last + 1, "EarlyStopping and ReduceLROnPlateau started afresh"
+    lr_state, stop_state = ast.literal_eval(restored.group(2))  # in the order the Trainer builds them
+    history = [killed[e]["val_loss"] for e in sorted(killed)]
+    expected_stop, _ = _early_stopping(history)
+    assert stop_state["wait"] == expected_stop["wait"] > 0 and stop_state["best_epoch"] == expected_stop["best_epoch"]
+    assert stop_state["best"] == pytest.approx(expected_stop["best"], rel=1e-5)
+    expected_lr = _plateau(history)
+    assert lr_state["wait"] == expected_lr["wait"] and lr_state["best"] == pytest.approx(expected_lr["best"], rel=1e-5)
+    whole = history + [resumed[e]["val_loss"] for e in sorted(resumed)]
+    _, stopped_after = _early_stopping(whole)
+    assert max(resumed) == (stopped_after or 60), (stopped_after, whole)
+    assert stopped_after is not None, f"early stopping never stopped this training: {whole}"
 
     runs = json.loads(run_cli("runs", SPEC, "--root", str(root), "--format", "json").stdout)["runs"]
     latest, *stopped = runs
     assert latest["status"] == "pushed"
     assert {latest["nodes"][n] for n in DATA_NODES} == {"cached"}
-    statuses = [r["status"] for r in reversed(stopped)]
-    # The runs killed in the Evaluator and in the Pusher may still read `incomplete`: the audit calls a silent
-    # run abandoned only once a later run finished over a minute after it, and the final run can be quicker.
-    assert statuses[:5] == ["abandoned", "abandoned", "interrupted", "abandoned", "abandoned"]
-    assert set(statuses[5:]) <= {"incomplete", "abandoned"} and len(statuses) == 7
-    interrupted = stopped[-3]
+    statuses = [r["status"] for r in reversed(stopped)]  # in the chain's order
+    assert len(statuses) == len(CHAIN)
+    expected = ["interrupted" if sig == signal.SIGINT else "abandoned" for _, sig, _ in CHAIN]
+    # The last runs killed (the resolver, Evaluator and Pusher stops) may still read `incomplete`: the audit
+    # calls a silent run abandoned only once a later run finished over a minute after it, and the final run
+    # can be quicker.
+    assert statuses[:-3] == expected[:-3]
+    assert set(statuses[-3:]) <= {"incomplete", "abandoned"}
+    interrupted = list(reversed(stopped))[expected.index("interrupted")]
     assert interrupted["nodes"]["Transform"] == "canceled"
     assert "interrupted during Transform" in interrupted["reason"]
     for run in stopped:

@@ -145,7 +145,8 @@ def test_reverse_lineage_finds_both_models_and_the_served_one(history, tmp_path)
     assert len(models) == 2  # the third run reused the second run's model from the cache
     assert sum(m["is_served"] for m in models) == 1
     assert {m["trained_in_run"] for m in models} == {history.first, history.second}
-    assert all(m["pushed_to"] for m in models) if history.second_pushed else True
+    pushed = {m["trained_in_run"]: bool(m["pushed_to"]) for m in models}
+    assert pushed == {history.first: True, history.second: history.second_pushed}  # each as its run went
     # A copy of the file under another name is found by its content.
     copy = tmp_path / "renamed.csv"
     shutil.copy(DATA, copy)

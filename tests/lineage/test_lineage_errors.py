@@ -97,4 +97,5 @@ def test_the_quick_pipeline_section_read_agrees_with_the_model(section, tmp_path
         return
     located = locate_store(spec)
     assert (located.pipeline, located.metadata) == (model.name, model.metadata)
-    assert located.root == str((tmp_path / model.root).resolve()) if not model.root.startswith("/") else model.root
+    expected_root = model.root if model.root.startswith("/") else str((tmp_path / model.root).resolve())
+    assert located.root == expected_root

@@ -2,8 +2,14 @@
 at a chosen moment:
 - TFXKIT_TEST_SLOW_PUSH=SECONDS: the Pusher's copy inside its hidden `.<version>.push` claim stops half-way (one file
   written) for that long, to kill -9 the run mid-push and check that no partial model is ever visible.
-- TFXKIT_TEST_SLOW_EXAMPLE_GEN=SECONDS: CsvExampleGen's executor waits that long before it reads, so that
-  the component is surely RUNNING in MLMD when the signal comes (it takes about a second on the penguins)."""
+- TFXKIT_TEST_HOLD=NODE and TFXKIT_TEST_HOLD_FILE=PATH: once NODE's execution is registered RUNNING in MLMD, the
+  run writes PATH and waits there (an hour at most) instead of running NODE's executor (for a resolver: instead of
+  publishing what it resolved), so that the test can signal the run while NODE is surely running, however quick
+  NODE is. Any node the launcher runs: a component's executor, a custom component's, a Tuner's, a resolver.
+- TFXKIT_TEST_HOLD_EPOCH=N and TFXKIT_TEST_HOLD_FILE=PATH: the Trainer, once it has logged epoch N or a later epoch
+  after which its EarlyStopping is waiting (an epoch or more without improvement), writes PATH and waits there: a
+  kill then interrupts a training whose early-stopping and learning-rate-plateau counters are under way, with every
+  epoch it finished logged and backed up."""
 
 import importlib.abc
 import importlib.util
@@ -26,13 +32,14 @@ if os.environ.get("TFXKIT_TEST_SLOW_PUSH"):
     shutil.copytree = _slow_copytree
 
 
-class _SlowExampleGen(importlib.abc.MetaPathFinder):
-    """Wraps the executor's Do() once tfxkit.components.csv_example_gen.executor is imported (by the real loader)."""
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Calls patch(module) once `name` is imported (by its real loader)."""
 
-    MODULE = "tfxkit.components.csv_example_gen.executor"
+    def __init__(self, name, patch):
+        self.name, self.patch = name, patch
 
     def find_spec(self, name, path, target=None):
-        if name != self.MODULE:
+        if name != self.name:
             return None
         sys.meta_path.remove(self)
         spec = importlib.util.find_spec(name)
@@ -40,17 +47,68 @@ class _SlowExampleGen(importlib.abc.MetaPathFinder):
 
         def exec_module(module):
             load(module)
-            do = module.CommaExecutor.Do
-
-            def slow_do(self, *args, **kwargs):
-                time.sleep(float(os.environ["TFXKIT_TEST_SLOW_EXAMPLE_GEN"]))
-                return do(self, *args, **kwargs)
-
-            module.CommaExecutor.Do = slow_do  # every delimiter's executor inherits it
+            self.patch(module)
 
         spec.loader.exec_module = exec_module
         return spec
 
 
-if os.environ.get("TFXKIT_TEST_SLOW_EXAMPLE_GEN"):
-    sys.meta_path.insert(0, _SlowExampleGen())
+def _hold_here(what):
+    with open(os.environ["TFXKIT_TEST_HOLD_FILE"], "w") as fh:
+        fh.write(f"{what} {os.getpid()}\n")
+    time.sleep(3600)  # the test kills the run long before
+
+
+def _hold(node):
+    if node == os.environ.get("TFXKIT_TEST_HOLD"):
+        _hold_here(node)
+
+
+def _hold_executors(module):
+    run_executor = module.Launcher._run_executor  # every executor operator's (Python, Beam, ...) way in
+
+    def held(self, execution_info, *args, **kwargs):
+        _hold(execution_info.pipeline_node.node_info.id)
+        return run_executor(self, execution_info, *args, **kwargs)
+
+    module.Launcher._run_executor = held
+
+
+def _hold_resolvers(module):
+    publish = module.execution_publish_utils.publish_internal_execution
+
+    def held(*args, **kwargs):
+        for context in kwargs.get("contexts", ()):  # the node's context is named `<pipeline>.<node>`
+            _hold(context.name.rsplit(".", 1)[-1])
+        return publish(*args, **kwargs)
+
+    module.execution_publish_utils.publish_internal_execution = held
+
+
+if os.environ.get("TFXKIT_TEST_HOLD"):
+    sys.meta_path.insert(0, _AfterImport("tfx.orchestration.portable.launcher", _hold_executors))
+    sys.meta_path.insert(0, _AfterImport("tfx.orchestration.portable.resolver_node_handler", _hold_resolvers))
+
+
+def _hold_trainer(module):
+    stateful = []  # the EarlyStopping and ReduceLROnPlateau callbacks of the training under way
+    init = module.ResumeCallbackState.__init__
+
+    def remember(self, backup_dir, callbacks, *args, **kwargs):
+        init(self, backup_dir, callbacks, *args, **kwargs)
+        stateful[:] = callbacks
+
+    module.ResumeCallbackState.__init__ = remember
+    log_epoch = module.LogEpochs.on_epoch_end  # the last of tfxkit's callbacks: every other one saved by then
+
+    def held(self, epoch, logs=None):
+        log_epoch(self, epoch, logs)
+        if epoch + 1 >= int(os.environ["TFXKIT_TEST_HOLD_EPOCH"]) and any(
+                type(c).__name__ == "EarlyStopping" and c.wait > 0 for c in stateful):
+            _hold_here(f"Trainer after epoch {epoch + 1}")
+
+    module.LogEpochs.on_epoch_end = held
+
+
+if os.environ.get("TFXKIT_TEST_HOLD_EPOCH"):
+    sys.meta_path.insert(0, _AfterImport("tfxkit.modules.callbacks", _hold_trainer))

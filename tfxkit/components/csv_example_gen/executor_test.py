@@ -89,9 +89,11 @@ def test_awkward_csv_gives_tfx_s_examples_in_tfx_s_splits(tmp_path):
     assert not by_id[4]["empty"].WhichOneof("kind")  # a column empty everywhere has no type, as in TFX
 
 
-def test_other_delimiters_read_like_commas(tmp_path):
-    text = AWKWARD.replace('"Smith, J."', "Smith J.")  # a quoted comma would become a quoted semicolon
-    _same_as_tfx(tmp_path, text, delimiter=";")
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_other_delimiters_read_like_commas(tmp_path, delimiter):
+    text = AWKWARD.replace('"Smith, J."', "Smith J.")  # a quoted comma would become a quoted delimiter
+    splits = _same_as_tfx(tmp_path, text, delimiter=delimiter)
+    assert sum(map(len, splits.values())) == 4  # every row, each read into its columns (as TFX reads the commas)
 
 
 @pytest.mark.parametrize("folder", ["csv_empty", "csv_multi_line_string"])
