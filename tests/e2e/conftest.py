@@ -113,3 +113,32 @@ def recorded_run(root: Path, pipeline: str) -> dict:
                      "--format", "json", "--limit", "1")
     assert result.code == 0, result.stderr
     return json.loads(result.stdout)["runs"][0]
+
+
+FAULTS = str(Path(__file__).parent / "faults")
+
+
+def kill_while_held(root: Path, node: str, *args: str, hold_file: Path) -> CliResult:
+    """`tfxkit run ARGS`, killed with SIGKILL while `node` runs: once MLMD has its execution RUNNING and the fault
+    hook (tests/e2e/faults/sitecustomize.py) holds it where its executor would start. The run's output."""
+    import signal
+
+    before = max(executions_in_state(root, node), 0)
+    env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=FAULTS, TFXKIT_TEST_HOLD=node,
+               TFXKIT_TEST_HOLD_FILE=str(hold_file))
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "tfxkit", "run", *args], cwd=REPO_ROOT, stdout=out,
+                                stderr=err, text=True, env=env)
+        try:
+            wait_for(lambda: proc.poll() is not None or executions_in_state(root, node) > before,
+                     f"{node} RUNNING in MLMD", timeout=900, every=0.2)
+            wait_for(lambda: proc.poll() is not None or hold_file.exists(), f"{node} held", timeout=300, every=0.2)
+            assert proc.poll() is None, f"the run ended before {node} could be killed (exit {proc.returncode})"
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        out.seek(0)
+        err.seek(0)
+        return CliResult(proc.returncode, out.read(), err.read())

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT, CliResult, run_cli
-from tests.e2e.conftest import printed_metric
+from tests.e2e.conftest import executions_in_state, kill_while_held, printed_metric
 from tfxkit.config.metadata_url import MetadataUrl
 from tfxkit.metadata.connection import connection_config
 from tfxkit.metadata.keys import FILES, RUN
@@ -91,6 +92,26 @@ def test_passing_check_pushes_and_the_model_card_lands_beside_the_model(first_ru
     examples = nodes["CsvExampleGen"].output("examples")
     data = recorded_facts(store, PIPELINE)[str(examples.id)][FILES][0]
     assert f"data file `{data['path']}`: sha256 `{data['sha256']}`" in md
+
+
+def test_a_custom_component_killed_while_it_runs_finishes_on_the_next_run(first_run, root, tmp_path):
+    """kill -9 while ServingCheck (a custom component) runs: its execution stays RUNNING in MLMD, nothing is
+    pushed; the next run re-runs it (the Trainer and everything before it from the cache) and pushes."""
+    assert first_run.code == 0
+    before = pushed_versions(root)
+    spec = variant(tmp_path, "max_latency_p95_ms: 250", "max_latency_p95_ms: 251")  # ServingCheck must re-run
+    killed = kill_while_held(root, "ServingCheck", str(spec), "--root", str(root), hold_file=tmp_path / "held")
+    assert killed.code == -signal.SIGKILL, killed.stderr[-3000:]
+    assert "▶ ServingCheck" in killed.stdout.splitlines() and "▶ Pusher" not in killed.stdout
+    assert executions_in_state(root, "ServingCheck") == 1  # the killed one, left RUNNING
+    assert pushed_versions(root) == before
+
+    rerun = run_cli("run", str(spec), "--root", str(root))
+    assert rerun.code == 0, rerun.stdout + rerun.stderr[-3000:]
+    _, _, nodes = last_run(root)
+    assert nodes["ServingCheck"].state == "COMPLETE" and nodes["Pusher"].state == "COMPLETE"
+    assert nodes["Trainer"].state == "CACHED" and nodes["Transform"].state == "CACHED"
+    assert len(pushed_versions(root)) == len(before) + 1
 
 
 def test_failed_serving_check_blocks_the_pusher_and_says_why(first_run, root, tmp_path):

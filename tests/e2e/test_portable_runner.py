@@ -9,12 +9,16 @@ through them. Beam's Python job service runs each job with one SDK worker per
 environment (it ignores --direct_num_workers), which the pool starts as a
 process of its own. The data is a fixed 10,000-row slice of TFX's taxi sample,
 1 epoch, to keep both runs cheap; both runs must give the same statistics and
-schema and metrics within tolerance.
+schema and metrics within tolerance. And the portable run went through the job
+service, not the local runner: MLMD records it under the beam runner, the job
+service's log names a job per Beam component (each completed), and the pool
+started the SDK workers that ran them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
-from tests.e2e.conftest import printed_metric
+from tests.e2e.conftest import printed_metric, recorded_run
 
 pytestmark = pytest.mark.e2e  # two 10,000-row taxi runs and Beam's job service: ~4.5 min of one core
 
@@ -75,7 +79,8 @@ def taxi_slice(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def beam_services(tmp_path_factory):
-    """(job port, worker pool port): Beam's Python job service and an external worker pool, stopped afterwards."""
+    """(job port, worker pool port, logs folder): Beam's Python job service and an external worker pool, stopped
+    afterwards; their logs are job_service.log and worker_pool.log in the folder."""
     logs = tmp_path_factory.mktemp("beam-services")
     job_port, pool_port = free_port(), free_port()
     # The pool starts each SDK worker as `python -c ...`: this interpreter's folder first on PATH. The workers
@@ -93,7 +98,7 @@ def beam_services(tmp_path_factory):
     try:
         wait_for_port(job_port, procs[0])
         wait_for_port(pool_port, procs[1])
-        yield job_port, pool_port
+        yield job_port, pool_port, logs
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -114,7 +119,7 @@ def local_run(tmp_path_factory, taxi_slice):
 
 @pytest.fixture(scope="module")
 def portable_run(tmp_path_factory, taxi_slice, beam_services):
-    job_port, pool_port = beam_services
+    job_port, pool_port, _ = beam_services
     root = tmp_path_factory.mktemp("taxi-portable")
     return root, taxi_run(root, taxi_slice, "--runner", "beam",
                           "--beam-arg=--runner=PortableRunner", f"--beam-arg=--job_endpoint=localhost:{job_port}",
@@ -160,3 +165,22 @@ def test_portable_runner_gives_the_local_runners_results(local_run, portable_run
     # bundles, which differ between runners (10k rows, 1 epoch: local AUC 0.917, multi-process Beam 0.883).
     for metric in ("auc", "accuracy"):
         assert printed_metric(portable, metric) == pytest.approx(printed_metric(local, metric), abs=0.05)
+
+
+def test_portable_run_went_through_the_job_service_and_its_workers(local_run, portable_run, beam_services):
+    (local_root, _), (portable_root, portable) = local_run, portable_run
+    logs = beam_services[2]
+    assert portable.code in (0, 3), portable.stderr[-3000:]
+    # What MLMD recorded for each run (the audit's `runs` reads it).
+    assert recorded_run(portable_root, "taxi")["runner"] == "beam"
+    assert recorded_run(local_root, "taxi")["runner"] == "local"
+    # Beam's job service names each job it runs ('job-<uuid>': PortableRunner names every job "job") and says
+    # how it ended. Only the portable run knows the service's port, so every job in its log is that run's:
+    # one Beam pipeline at least per Beam component (CsvExampleGen, StatisticsGen, Transform, Evaluator).
+    service = (logs / "job_service.log").read_text(errors="replace")
+    jobs = re.findall(r"Running job '(job-[0-9a-f-]+)'", service)
+    assert len(set(jobs)) >= 4, service[-3000:]
+    assert len(re.findall(r"Completed job in [0-9.]+ seconds with state DONE", service)) == len(jobs), service[-3000:]
+    # The EXTERNAL pool started the SDK workers that ran those jobs' stages.
+    pool = (logs / "worker_pool.log").read_text(errors="replace")
+    assert pool.count("Starting worker with command") >= 1, pool[-3000:]
