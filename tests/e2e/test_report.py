@@ -17,10 +17,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from tests.conftest import REPO_ROOT, require_tool, run_cli, sigint_as_at_a_terminal
 from tests.e2e.browser import external_urls, open_in_chromium
 from tests.e2e.conftest import printed_metric, printed_path
+from tfxkit.lineage.shown import shown
 
 pytestmark = pytest.mark.e2e
 
@@ -68,7 +70,7 @@ def test_penguin_run_writes_a_report_that_renders(penguin_first_run, tmp_path):
     html, dom = _check_report("pipelines/penguin.yaml", root, result, tmp_path / "penguin-report.png")
     for feature in ("bill_length_mm", "body_mass_g", "island", "sex"):
         assert f'id="feature-{feature}"' in dom
-    assert '<p class="ok">None: the data matched the schema.</p>' in dom
+    assert '<p class="ok">No anomalies: the data matched the schema.</p>' in dom
     slices = dom.split('id="slices"')[1].split("</table>")[0]  # penguin.yaml slices by island
     for island in ("all data", "island=Biscoe", "island=Dream", "island=Torgersen"):
         assert f"<td>{island}</td>" in slices
@@ -105,8 +107,7 @@ def test_tuned_run_report_shows_trials_and_best_values(penguin_tuned_run, tmp_pa
     html, dom = _check_report("pipelines/penguin_tuned.yaml", root, result, tmp_path / "tuned-report.png")
     best = _audit("pipelines/penguin_tuned.yaml", root, "lineage", _run_id(result))["model"]["training"][
         "hyperparameters"]
-    shown = json.dumps(best, sort_keys=True).replace('"', "&#34;")  # as Jinja2 escapes it
-    assert f'<code id="best-hyperparameters">{shown}</code>' in html
+    assert f'<code id="best-hyperparameters">{escape(shown(best))}</code>' in html  # as the page shows values
     trials = dom.split('id="trials"')[1].split("</table>")[0]
     assert trials.count("<tr") == 1 + 3  # header + max_trials
     assert trials.count("(best)") == 1 and trials.count("/tensorboard/") == 3  # each trial logged TensorBoard
