@@ -23,7 +23,8 @@ def refused(tmp_path, *args: str, expect: str, key: str) -> None:
     assert "Traceback" not in result.stderr
     problems = [line for line in lines if LOCATED.match(line)]
     assert any(f": {key}: " in line and expect in line for line in problems), result.stderr
-    assert lines[-1].startswith("tfxkit: ") and ("compiling" in lines[-1] or "problem" in lines[-1]), lines[-1]
+    assert lines[-1].startswith("tfxkit: "), lines[-1]
+    assert "compiling" in lines[-1] or "problem" in lines[-1], lines[-1]
     assert not out.exists(), "a refused compile must write nothing"
 
 

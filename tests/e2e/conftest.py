@@ -27,6 +27,17 @@ def penguin_first_run(tmp_path_factory) -> tuple:
     return root, result
 
 
+def copy_of_served_root(penguin_first_run, tmp_path_factory, name: str) -> Path:
+    """A copy of the shared penguin run's root, for a module that goes on to change it: its store serves a model."""
+    import shutil
+
+    root, result = penguin_first_run
+    assert result.code == 0, result.stderr[-2000:]
+    copy = tmp_path_factory.mktemp(name) / "root"
+    shutil.copytree(root, copy)
+    return copy
+
+
 def printed_metric(result: CliResult, name: str) -> float:
     """A metric from the run's summary lines (`  metric accuracy = 0.9881`)."""
     return float(result.stdout.split(f"metric {name} = ")[1].split()[0])

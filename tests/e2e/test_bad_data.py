@@ -23,6 +23,7 @@ from typing import Callable
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
+from tests.e2e.conftest import copy_of_served_root
 from tfxkit.dag.nodes import GATE_ID
 
 pytestmark = pytest.mark.e2e
@@ -132,11 +133,7 @@ def _write_bytes(path: Path, data: bytes) -> Path:
 @pytest.fixture(scope="module")
 def served_root(penguin_first_run, tmp_path_factory) -> Path:
     """A copy of the shared penguin run's root: its store knows the served model (and its data)."""
-    root, result = penguin_first_run
-    assert result.code == 0, result.stderr[-2000:]
-    copy = tmp_path_factory.mktemp("bad-data") / "root"
-    shutil.copytree(root, copy)
-    return copy
+    return copy_of_served_root(penguin_first_run, tmp_path_factory, "bad-data")
 
 
 def _serving(root: Path) -> dict[str, float]:

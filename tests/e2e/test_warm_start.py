@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cli
+from tests.e2e.conftest import copy_of_served_root
 
 pytestmark = pytest.mark.e2e
 
@@ -22,11 +22,7 @@ WARM = ("--set", "trainer.warm_start=true")
 
 @pytest.fixture(scope="module")
 def served_root(penguin_first_run, tmp_path_factory) -> Path:
-    root, result = penguin_first_run
-    assert result.code == 0, result.stderr[-2000:]
-    copy = tmp_path_factory.mktemp("warm-start") / "root"
-    shutil.copytree(root, copy)
-    return copy
+    return copy_of_served_root(penguin_first_run, tmp_path_factory, "warm-start")
 
 
 def _lineage(root: Path, target: str = "latest") -> dict:
