@@ -30,7 +30,7 @@ from tfxkit.modules.callbacks import training_callbacks  # noqa: E402
 from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus  # noqa: E402
 from tfxkit.modules.hyperparameters import apply_hyperparameters  # noqa: E402
 from tfxkit.modules.model_builder import build_model  # noqa: E402
-from tfxkit.modules.training_data import fit_inputs  # noqa: E402
+from tfxkit.modules.training_data import fit_inputs, seed_everything  # noqa: E402
 from tfxkit.modules.warm_start import initial_weights  # noqa: E402
 
 
@@ -80,12 +80,13 @@ def run_fn(fn_args: FnArgs) -> None:
     label_key = f"{config['label']}_xf"
     plan = plan_hardware(trainer["distribution"], trainer["mixed_precision"], visible_gpus())
     logging.info("tfxkit trainer hardware: %s", plan.describe())
+    seed_everything(trainer.get("seed"))
     strategy = make_strategy(plan)
     batch_size = trainer["batch_size"] * strategy.num_replicas_in_sync
     tft_output = tft.TFTransformOutput(fn_args.transform_output)
 
     data = fit_inputs(fn_args.train_files, fn_args.eval_files, fn_args.data_accessor, tft_output, label_key,
-                      batch_size)
+                      batch_size, seed=trainer.get("seed"))
 
     with strategy.scope():
         model = build_model(tft_output, config)

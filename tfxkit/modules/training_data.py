@@ -16,16 +16,23 @@ from tfx.components.trainer.fn_args_utils import DataAccessor
 from tfx_bsl.public import tfxio
 
 
+def seed_everything(seed: int | None) -> None:
+    """`trainer.seed`: seed Python, NumPy and TensorFlow so weights, dropout and shuffles repeat; None leaves
+    them unseeded. Called before the model is built, in the Trainer and in the Tuner alike."""
+    if seed is not None:
+        logging.info("tfxkit trainer: seeded with %d", seed)
+        tf.keras.utils.set_random_seed(seed)
+
+
 def make_dataset(
     files: list[str], accessor: DataAccessor, tft_output: tft.TFTransformOutput, label_key: str,
-    batch_size: int, shuffle: bool,
+    batch_size: int, shuffle: bool, seed: int | None = None,
 ) -> tf.data.Dataset:
     """One pass over transformed examples, batched, as (features, label)."""
-    return accessor.tf_dataset_factory(
-        files,
-        tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=label_key, num_epochs=1, shuffle=shuffle),
-        tft_output.transformed_metadata.schema,
-    ).prefetch(tf.data.AUTOTUNE)
+    options = tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=label_key, num_epochs=1,
+                                             shuffle=shuffle, shuffle_seed=seed)
+    return accessor.tf_dataset_factory(files, options, tft_output.transformed_metadata.schema).prefetch(
+        tf.data.AUTOTUNE)
 
 
 IN_MEMORY_BYTES = 1 << 30
@@ -52,7 +59,7 @@ def load_in_memory(
 
 def fit_inputs(
     train_files: list[str], eval_files: list[str], accessor: DataAccessor, tft_output: tft.TFTransformOutput,
-    label_key: str, batch_size: int, max_bytes: int = IN_MEMORY_BYTES,
+    label_key: str, batch_size: int, max_bytes: int = IN_MEMORY_BYTES, seed: int | None = None,
 ) -> dict[str, Any]:
     """`model.fit` arguments for the training and eval splits.
 
@@ -68,5 +75,5 @@ def fit_inputs(
         return {"x": train[0], "y": train[1], "batch_size": batch_size, "shuffle": True,
                 "validation_data": evaluation}
     logging.info("tfxkit trainer: streaming examples (a split is over %d bytes)", max_bytes)
-    return {"x": make_dataset(train_files, accessor, tft_output, label_key, batch_size, True),
+    return {"x": make_dataset(train_files, accessor, tft_output, label_key, batch_size, True, seed),
             "validation_data": make_dataset(eval_files, accessor, tft_output, label_key, batch_size, False)}

@@ -25,7 +25,7 @@ from tfx.components.tuner.component import TunerFnResult  # noqa: E402
 from tfxkit.modules import TRIAL_LOGS  # noqa: E402
 from tfxkit.modules.hyperparameters import apply_hyperparameters  # noqa: E402
 from tfxkit.modules.model_builder import build_model  # noqa: E402
-from tfxkit.modules.training_data import fit_inputs  # noqa: E402
+from tfxkit.modules.training_data import fit_inputs, seed_everything  # noqa: E402
 
 TUNERS = {
     "random": keras_tuner.RandomSearch,
@@ -64,6 +64,8 @@ def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     """TFX Tuner entry point."""
     config = fn_args.custom_config
     tuning = config["tuning"]
+    seed = config["trainer"].get("seed")
+    seed_everything(seed)
     tft_output = tft.TFTransformOutput(fn_args.transform_graph_path)
     label_key = f"{config['label']}_xf"
 
@@ -71,14 +73,15 @@ def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
         return build_model(tft_output, apply_hyperparameters(config, declare(hp, tuning["search_space"])))
 
     kwargs: dict[str, Any] = {"objective": objective(config), "directory": fn_args.working_dir,
-                              "project_name": "tfxkit", "overwrite": True}
+                              "project_name": "tfxkit", "overwrite": True,
+                              "seed": seed}
     if tuning["algorithm"] == "hyperband":
         kwargs["max_epochs"] = tuning["epochs_per_trial"]
     else:
         kwargs["max_trials"] = tuning["max_trials"]
     tuner = TUNERS[tuning["algorithm"]](build, **kwargs)
     data = fit_inputs(fn_args.train_files, fn_args.eval_files, fn_args.data_accessor, tft_output, label_key,
-                      config["trainer"]["batch_size"])
+                      config["trainer"]["batch_size"], seed=seed)
     import tf_keras  # the Keras KerasTuner was set to use (use_tf_keras_in_keras_tuner)
 
     # KerasTuner gives each trial its own folder under this one (TRIAL_LOGS/<trial id>/execution0).

@@ -74,6 +74,11 @@ class TrainerSection(Strict):
         default=False, description="Start from the weights of the model being served (the last one pushed) when "
         "its layers have the same shapes; the first run, with nothing served, trains from scratch."
     )
+    seed: Optional[int] = Field(
+        default=None, ge=0, lt=2**31, description="Seed Python, NumPy and TensorFlow before the model is built "
+        "(initial weights, dropout, shuffle order, tuner trials): the same data and spec train the same model on "
+        "the same machine and stack. None: a fresh seed each run."
+    )
 
     @field_validator("optimizer", mode="before")
     @classmethod
