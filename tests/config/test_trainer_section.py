@@ -33,6 +33,8 @@ def first_error(tmp_path: Path, body: str) -> str:
 
 
 @pytest.mark.parametrize("body, expected", [
+    ("model: {task: binary}\ntrainer:\n  seed: -1\n", "10:9: trainer.seed: -1 is too small (expected >= 0)"),
+    ("model: {task: binary}\ntrainer:\n  seed: often\n", "10:9: trainer.seed: expected an integer, got 'often'"),
     ("model: {task: binary}\ntrainer:\n  optimizer: adamx\n",
      "10:14: trainer.optimizer: 'adamx' is not allowed (did you mean 'adam'?)"),
     ("model: {task: binary}\ntrainer:\n  optimizer: {name: adam, nesterov: true}\n",

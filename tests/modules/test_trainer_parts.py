@@ -601,3 +601,28 @@ def test_learning_rate_logged_under_mixed_precision(tmp_path):
         keras.mixed_precision.set_global_policy("float32")
     expected = [textbook_rate(trainer["learning_rate"], 2 * (e + 1)) for e in range(3)]
     np.testing.assert_allclose(history.history["learning_rate"], expected, rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# trainer.seed
+
+
+def seeded_fit(seed: int | None) -> list[np.ndarray]:
+    """Random initial weights, dropout and shuffled batches: every source of chance a Trainer has."""
+    from tfxkit.modules.training_data import seed_everything
+
+    seed_everything(seed)
+    inp = keras.Input(shape=(4,))
+    out = keras.layers.Dense(1)(keras.layers.Dropout(0.5)(keras.layers.Dense(8, activation="relu")(inp)))
+    model = keras.Model(inp, out)
+    model.compile(optimizer="adam", loss="mse")
+    x = np.arange(64 * 4, dtype=np.float32).reshape(64, 4) / 256
+    model.fit(x, x.sum(axis=1), batch_size=8, epochs=2, shuffle=True, verbose=0)
+    return model.get_weights()
+
+
+def test_the_same_seed_trains_the_same_weights_and_another_seed_does_not():
+    first, again, other = seeded_fit(7), seeded_fit(7), seeded_fit(8)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(first, other))
