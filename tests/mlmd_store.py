@@ -269,8 +269,15 @@ class PipelineStore:
         return artifact
 
     def _baseline(self, candidate: mlmd.Artifact | None) -> tuple[mlmd.Artifact, mlmd.Artifact] | None:
-        """(model, blessing) of the newest blessed model other than the candidate: what tfxkit's baseline
-        strategy (LatestBlessedOtherModelStrategy) resolves."""
+        """(model, blessing) of the served model other than the candidate (the highest version folder present),
+        else of the newest blessed model other than the candidate: what tfxkit's baseline strategy
+        (ServedModelStrategy) resolves. Pushes made outside these runs (a rollback) are not seen here."""
+        served = sorted((run for run in self.runs if run.pushed_to and os.path.isdir(run.pushed_to)
+                         and (candidate is None or run.model_id != candidate.id)),
+                        key=lambda run: int(os.path.basename(run.pushed_to)), reverse=True)
+        if served:
+            run = served[0]
+            return run.outputs[("Trainer", "model")], run.outputs[("Evaluator", "blessing")]
         for run in reversed(self.runs):
             blessing = run.outputs.get(("Evaluator", "blessing"))
             model = run.outputs.get(("Trainer", "model"))

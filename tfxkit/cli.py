@@ -23,9 +23,11 @@ from tfxkit.commands import (
     image,
     init,
     lineage,
+    models,
     plan,
     report,
     reproduce,
+    rollback,
     run,
     runs,
     schema,
@@ -35,8 +37,8 @@ from tfxkit.commands import (
 )
 from tfxkit.commands.common import EXIT_INTERRUPTED, EXIT_SPEC, CommandError
 
-VERBS = (init, validate, plan, run, watch, runs, lineage, diff, report, tensorboard, reproduce, schema, compile, deploy,
-         image)
+VERBS = (init, validate, plan, run, watch, runs, models, rollback, lineage, diff, report, tensorboard, reproduce, schema,
+         compile, deploy, image)
 
 
 class _OneLineParser(argparse.ArgumentParser):

@@ -38,6 +38,7 @@ class Result:
     stdout: str
     stderr: str
     tmp: Path
+    values: dict[str, str] = field(default_factory=dict)  # the case's {placeholders}
 
 
 Check = Callable[[Result], bool]
@@ -64,6 +65,11 @@ def located(text: str) -> Check:
 
 def says(text: str) -> Check:
     return lambda r: text in r.stdout
+
+
+def says_filled(text: str) -> Check:
+    """`says`, with the case's {placeholders} filled in."""
+    return lambda r: text.format(**r.values) in r.stdout
 
 
 def parses_as_json(r: Result) -> bool:
@@ -175,6 +181,21 @@ CASES: dict[str, list[Case]] = {
     "runs --limit": [Case(["runs", "--metadata", "{url}", "--limit", "1"], 0, says("1 run shown")),
                      Case(["runs", "--metadata", "{url}", "--limit", "-3"], 2, refused("--limit: expected 1 or more"))],
     **_audit("runs", [], says("3 runs shown")),
+    **_audit("models", [], says("2 model versions")),
+    # rollback on the shared (read-only) history: --dry-run plans it and changes nothing; tests/registry rolls back
+    **_audit("rollback", ["--reason", "r", "--dry-run"], says("would serve model")),
+    "rollback --to": [Case(["rollback", "--metadata", "{url}", "--to", "{version}", "--reason", "r", "--dry-run"], 0,
+                           says_filled("(version {version}, pushed by run")),
+                      Case(["rollback", "--metadata", "{url}", "--to", "5", "--reason", "r"], 2,
+                           refused("--to 5: pipeline 'penguin' pushed no version 5")),
+                      Case(["rollback", "--metadata", "{url}", "--to", "v1", "--reason", "r"], 2,
+                           refused("--to: expected a whole number"))],
+    "rollback --reason": [Case(["rollback", "--metadata", "{url}", "--reason", "canary errors", "--dry-run"], 0,
+                               says("reason: canary errors")),
+                          Case(["rollback", "--metadata", "{url}", "--reason", " "], 2, refused("--reason: say why")),
+                          Case(["rollback", "--metadata", "{url}"], 2, refused("--reason"))],
+    "rollback --dry-run": [Case(["rollback", "--metadata", "{url}", "--reason", "r", "--dry-run"], 0,
+                                says("dry run: nothing was changed"))],
     **_audit("lineage", [], says("served now")),
     "lineage --from-data": [Case(["lineage", "--metadata", "{url}", "--from-data", "{data}"], 0,
                                  says("models trained on it")),
@@ -306,7 +327,7 @@ def test_option_is_honoured_or_refused(option, lineage_history, tmp_path, monkey
         Popen=_FakeServer, DEVNULL=None, TimeoutExpired=TimeoutError))
     monkeypatch.setattr(tensorboard, "signal", types.SimpleNamespace(signal=lambda *args: None, SIGTERM=None))
     h = lineage_history
-    values = {"spec": SPEC, "url": h.pipeline.url, "root": str(h.pipeline.root), "run": h.second.run_id,
+    values = {"spec": SPEC, "url": h.pipeline.url, "version": Path(h.first.pushed_to).name, "root": str(h.pipeline.root), "run": h.second.run_id,
               "data": str(h.pipeline.data_file), "tmp": str(tmp_path)}
     for i, case in enumerate(CASES.get(option, [])):
         for target, replacement in case.stubs.items():
@@ -325,5 +346,5 @@ def test_option_is_honoured_or_refused(option, lineage_history, tmp_path, monkey
         except SystemExit as exit_:  # argparse's refusals and --version end the parse
             code = exit_.code
         out = capsys.readouterr()
-        result = Result(code, out.out, out.err, work)
+        result = Result(code, out.out, out.err, work, dict(values))
         assert (code, case.check(result)) == (case.code, True), f"{option}: tfxkit {' '.join(args)}\n{out}"

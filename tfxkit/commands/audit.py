@@ -48,8 +48,13 @@ def add_audit_args(parser: argparse.ArgumentParser, positionals: str, formats: t
     add_overrides(parser)
 
 
-def open_audit(args: argparse.Namespace) -> Audit:
-    """The store and pipeline named by a spec file or --metadata, and the remaining positionals."""
+def open_audit(args: argparse.Namespace, writable: bool = False) -> Audit:
+    """The store and pipeline named by a spec file or --metadata, and the remaining positionals.
+
+    `writable` (rollback): the store is written to; an SQLite file must still exist already.
+    """
+    from ml_metadata.proto import metadata_store_pb2
+
     from tfxkit.metadata.connection import connection_config, store_config
     from tfxkit.metadata.store import Store
 
@@ -67,6 +72,8 @@ def open_audit(args: argparse.Namespace) -> Audit:
             location = _located(rest.pop(0), args)
             config = store_config(location.metadata, location.root, location.base_dir, read_only=True)
             pipeline = args.pipeline or location.pipeline
+        if writable and config.WhichOneof("config") == "sqlite":
+            config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE
         store = Store(config)
     except ValueError as exc:  # a malformed --metadata URL
         raise CommandError(f"--metadata: {exc}") from None
@@ -119,11 +126,12 @@ def _related(path: str, key: str) -> bool:
     return path == key or key.startswith(f"{path}.") or path.startswith(f"{key}.")
 
 
-def compute_answer(args: argparse.Namespace, compute: Callable[[Audit], object], max_positionals: int) -> object:
+def compute_answer(args: argparse.Namespace, compute: Callable[[Audit], object], max_positionals: int,
+                   writable: bool = False) -> object:
     """Open the store and compute the answer; audit errors become one-line CommandErrors."""
     from tfxkit.lineage.errors import LineageError
 
-    audit = open_audit(args)
+    audit = open_audit(args, writable)
     if len(audit.positionals) > max_positionals:
         raise CommandError(f"unexpected argument {audit.positionals[max_positionals]!r}")
     try:
@@ -135,9 +143,9 @@ def compute_answer(args: argparse.Namespace, compute: Callable[[Audit], object],
 
 
 def answer(args: argparse.Namespace, compute: Callable[[Audit], object], text: Callable[[object], str],
-           max_positionals: int) -> int:
+           max_positionals: int, writable: bool = False) -> int:
     """`compute_answer` as text or as JSON (`--format json`), printed or written to `-o FILE` where offered."""
-    result = compute_answer(args, compute, max_positionals)
+    result = compute_answer(args, compute, max_positionals, writable)
     emit(args, json.dumps(result, indent=2, sort_keys=True, default=str) if args.format == "json" else text(result))
     return 0
 

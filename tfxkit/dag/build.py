@@ -38,7 +38,11 @@ from tfx.proto import example_gen_pb2, pusher_pb2, range_config_pb2, trainer_pb2
 from tfx.types import Channel, channel_utils, standard_artifacts
 
 from tfxkit.components.atomic_pusher import executor as atomic_pusher
-from tfxkit.components.baseline_resolver.strategy import CANDIDATE_KEY, LatestBlessedOtherModelStrategy
+from tfxkit.components.baseline_resolver.strategy import (
+    CANDIDATE_KEY,
+    LatestBlessedOtherModelStrategy,
+    ServedModelStrategy,
+)
 from tfxkit.components.csv_example_gen.component import CsvExampleGen
 from tfxkit.components.data_gate.component import AnomaliesGate
 from tfxkit.components.served_model_resolver.strategy import LatestPushedModelStrategy
@@ -147,19 +151,21 @@ def _tuner(node: Node, inputs: Inputs, loaded: LoadedSpec) -> BaseComponent:
 
 
 def _resolver(node: Node, inputs: Inputs, loaded: LoadedSpec) -> BaseComponent:
-    """A Resolver over the pipeline's models and, as its strategy reads them, their blessings or pushes."""
-    strategy, key, artifact_type = _STRATEGIES[node.params["strategy"]]
-    return Resolver(strategy_class=strategy, model=Channel(type=standard_artifacts.Model),
-                    **{key: Channel(type=artifact_type)},
+    """A Resolver over the pipeline's models and, as its strategy reads them, their blessings and pushes."""
+    strategy, channels = _STRATEGIES[node.params["strategy"]]
+    return Resolver(strategy_class=strategy, **{key: Channel(type=kind) for key, kind in channels.items()},
                     **{CANDIDATE_KEY if key == "candidate" else key: ch for key, ch in inputs.items()},
                     ).with_id(node.id)
 
 
-# The plan's resolver strategies: (class, the second channel it reads, that channel's artifact type).
+# The plan's resolver strategies: (class, the channels it reads: every artifact of a type in the pipeline).
+_MODELS, _BLESSINGS, _PUSHES = (("model", standard_artifacts.Model), ("model_blessing", standard_artifacts.ModelBlessing),
+                                ("pushed_model", standard_artifacts.PushedModel))
 _STRATEGIES = {
-    "latest_blessed": (LatestBlessedModelStrategy, "model_blessing", standard_artifacts.ModelBlessing),
-    "latest_blessed_other": (LatestBlessedOtherModelStrategy, "model_blessing", standard_artifacts.ModelBlessing),
-    "latest_pushed": (LatestPushedModelStrategy, "pushed_model", standard_artifacts.PushedModel),
+    "latest_blessed": (LatestBlessedModelStrategy, dict([_MODELS, _BLESSINGS])),
+    "latest_blessed_other": (LatestBlessedOtherModelStrategy, dict([_MODELS, _BLESSINGS])),
+    "served_other": (ServedModelStrategy, dict([_MODELS, _BLESSINGS, _PUSHES])),
+    "latest_pushed": (LatestPushedModelStrategy, dict([_MODELS, _PUSHES])),
 }
 
 

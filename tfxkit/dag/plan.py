@@ -212,14 +212,15 @@ def _trainer(loaded: LoadedSpec, inputs: dict[str, str]) -> Node:
 
 
 def _resolver(cluster: ClusterTarget | None) -> Node:
-    """The Evaluator's baseline. Locally: the latest blessed model other than the candidate (TFX's strategy
-    would resolve a cached Trainer's own model); on Kubeflow TFX's own strategy, the only one KFP v2 takes."""
+    """The Evaluator's baseline. Locally: the model being served, after a rollback the rolled-back-to one (never
+    the candidate: a cached Trainer's model is not compared with itself), else the latest blessed model; on
+    Kubeflow TFX's own latest-blessed strategy, the only kind KFP v2 takes."""
     if cluster:
         return Node(RESOLVER_ID, Kind.RESOLVER, "Resolver (latest blessed model)", {}, ("model", "model_blessing"),
                     params={"strategy": "latest_blessed"}, cached=False)
-    return Node(RESOLVER_ID, Kind.RESOLVER, "Resolver (latest blessed model other than the candidate)",
-                {"candidate": "Trainer.model"}, ("model", "model_blessing"),
-                params={"strategy": "latest_blessed_other"}, cached=False)
+    return Node(RESOLVER_ID, Kind.RESOLVER, "Resolver (the model being served, other than the candidate)",
+                {"candidate": "Trainer.model"}, ("model", "model_blessing", "pushed_model"),
+                params={"strategy": "served_other"}, cached=False)
 
 
 def _served_model_resolver(cluster: ClusterTarget | None) -> Node:

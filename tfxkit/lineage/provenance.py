@@ -3,7 +3,8 @@ schema, statistics and anomalies, and the spec and stack that ran.
 
 `provenance` answers "where did this served model come from, and why did it
 ship?" as one JSON-ready dict (documented in docs/lineage.md, stable). The target is
-`latest` (the model being served: the last one pushed) or anything that names a
+`latest` (the model being served: the version a model server loads, after a rollback
+the rolled-back-to model, reached through the rollback) or anything that names a
 model (`resolve_target`). A run stopped before training (the data gate) has no model:
 its provenance shows the data, the anomalies and that nothing was trained.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from tfxkit.lineage.errors import LineageError
 from tfxkit.lineage.graph import Graph
+from tfxkit.lineage.models import pushes, served_push
 from tfxkit.lineage.runs import find_run, pipeline_runs, run_row
 from tfxkit.lineage.shown import with_article
 from tfxkit.metadata import keys
@@ -29,17 +31,6 @@ class Anchor:
     model: Artifact | None = None
     push: Artifact | None = None
     run_id: str | None = None
-
-
-def pushes(store: Store, pipeline: str) -> list[Artifact]:
-    """The pipeline's pushed models (pushed == 1), oldest first."""
-    return store.artifacts_of_type("PushedModel", pipeline, pushed_only=True)
-
-
-def served_push(store: Store, pipeline: str) -> Artifact | None:
-    """The model being served: the last one pushed."""
-    found = pushes(store, pipeline)
-    return found[-1] if found else None
 
 
 def served_statistics(store: Store, pipeline: str) -> tuple[Artifact, str] | None:
@@ -93,8 +84,9 @@ def resolve_target(graph: Graph, target: str) -> Anchor:
         return _folder_anchor(graph, target)
     run = find_run(store, pipeline, target)
     executions = {e.node_id: e for e in store.run_executions(pipeline, run.id)}
-    model = graph.output(executions.get("Trainer"), "model")
-    push = graph.output(executions.get("Pusher"), "pushed_model")
+    pusher = executions.get("Pusher") or executions.get(keys.ROLLBACK_NODE)  # a rollback's run: the model it served
+    model = graph.output(executions.get("Trainer"), "model") or graph.inputs(pusher, "model")
+    push = graph.output(pusher, "pushed_model")
     return Anchor(model=model, push=push if push and push.properties.get("pushed") == 1 else None, run_id=run.id)
 
 
@@ -195,6 +187,7 @@ def provenance(store: Store, pipeline: str, target: str = "latest") -> dict:
         "target": target,
         "served": _served(served),
         "pushed": _pushed(graph, anchor.push, served),
+        "rollback": _rollback(graph, pusher),
         "blessing": _blessing(graph, blessing, evaluation),
         "model": _model(graph, anchor.model, trainer),
         "transform": _artifact_ref(graph, transform_graph),
@@ -249,6 +242,16 @@ def _pushed(graph: Graph, push: Artifact | None, served: Artifact | None) -> dic
         return None
     return {**_artifact_ref(graph, push), "destination": push_destination(push),
             "is_served": served is not None and served.id == push.id}
+
+
+def _rollback(graph: Graph, pusher: Execution | None) -> dict | None:
+    """Who put the model back in service, when and why, when its push was a rollback (`tfxkit rollback`)."""
+    if pusher is None or pusher.type != keys.ROLLBACK_TYPE:
+        return None
+    props = pusher.properties
+    return {"execution_id": pusher.id, "run": graph.run_of(pusher),
+            **{name: props.get(name) for name in (keys.FROM_VERSION, keys.FROM_PUSHED_MODEL, keys.REPLACED_VERSION,
+                                                  keys.REPLACED_PUSHED_MODEL, keys.USER, keys.TIME, keys.REASON)}}
 
 
 def _blessing(graph: Graph, blessing: Artifact | None, evaluation: Artifact | None) -> dict | None:

@@ -27,6 +27,7 @@ class RunRow:
     started: str  # ISO 8601, UTC
     seconds: float | None
     status: str  # pushed | unchanged | not_blessed | gated | failed | interrupted | incomplete | abandoned | finished
+    # | rolled_back (a run of `tfxkit rollback`)
     reason: str | None  # why nothing was pushed (the failing threshold, the anomalies, the failed node)
     failed_node: str | None
     nodes: dict[str, str] = field(default_factory=dict)  # node -> complete | cached | failed | skipped | running

@@ -73,6 +73,11 @@ def format_provenance(p: dict) -> str:
     lines = [head]
     if pushed:
         lines.append(f"pushed model  {pushed['destination']}  (artifact {pushed['artifact_id']}, run {pushed['run']})")
+        rollback = p.get("rollback")
+        if rollback:
+            lines.append(f"<- rollback   run {rollback['run']} by {rollback['user']} at {rollback['time']}: version "
+                         f"{rollback['from_version']} served again in place of {rollback['replaced_version']}, "
+                         f"because: {rollback['reason']}")
     elif run:
         lines.append(f"not pushed    run {run['run_id']}: {run['status'].replace('_', ' ')}"
                      + (f": {run['reason']}" if run.get("reason") else ""))
@@ -228,4 +233,29 @@ def format_reverse(r: dict) -> str:
             lines.append(f"    pushed to {dest}")
         for f in m["files"]:
             lines.append(f"    read {f['path']} (sha256 {f['sha256'][:16]}..., matched by {f['matched_by']})")
+    return "\n".join(lines)
+
+
+def format_models(m: dict) -> str:
+    """`tfxkit models`: every pushed version, highest first, with its status and where its model came from."""
+    versions = m["versions"]
+    lines = [f"pipeline {m['pipeline']}: {len(versions)} model version{'s' if len(versions) != 1 else ''}, "
+             "highest first (a model server loads the one serving)"]
+    for v in versions:
+        metrics = "  ".join(f"{k} {value:.4f}" for k, value in sorted(v["metrics"].items()))
+        lines.append(f"{v['version'] if v['version'] is not None else '?':<11} {v['status'].replace('_', ' '):<11}  "
+                     f"{_when(v['pushed'])}  {v['kind']:<8}  run {v['run_id'] or '?'}  model {v['model_id']}"
+                     + (f"  {metrics}" if metrics else ""))
+        rollback = v.get("rollback")
+        if rollback:
+            lines.append(f"    rollback: version {rollback['from_version']} served again in place of "
+                         f"{rollback['replaced_version']}, by {rollback['user']} at {rollback['time']}: "
+                         f"{rollback['reason']}")
+        if v.get("rolled_back_by"):
+            by = v["rolled_back_by"]
+            lines.append("    rolled back" + (f" by version {by['version']}" if by.get("version") else "")
+                         + f" (run {by['run_id']}): {by['reason']}")
+        spans = spans_text(v.get("spans") or [])
+        data = f"data {v['data']}" if v.get("data") else ""
+        lines.append(f"    {v['destination']}" + (f"  {data}" if data else "") + (f"  spans {spans}" if spans else ""))
     return "\n".join(lines)

@@ -20,3 +20,11 @@ CHECKS = "checks"  # ModelBlessing: each metric vs its threshold and the baselin
 SLICES = "slices"  # ModelBlessing: each slice's metrics, candidate and baseline (the run report)
 FINGERPRINT = "tfxkit_fingerprint"  # on a successful run: what the up-to-date check compares
 OUTCOME = "tfxkit_outcome"  # on a successful run: what an up-to-date run reports again
+# A rollback (`tfxkit rollback`): an execution of its own, in a run of its own, in the pipeline's context.
+ROLLBACK_TYPE = "tfxkit.Rollback"  # its execution type
+ROLLBACK_NODE = "Rollback"  # its node: `<pipeline>.Rollback`
+ROLLBACK_STATUS = "rolled_back"  # its run's status in the run summary (RUN)
+# Its properties: the push (and Model) whose bytes it served again, the push it took out of service, who, when, why.
+FROM_PUSHED_MODEL, FROM_MODEL, FROM_VERSION = "from_pushed_model_id", "from_model_id", "from_version"
+REPLACED_PUSHED_MODEL, REPLACED_VERSION = "replaced_pushed_model_id", "replaced_version"
+USER, TIME, REASON = "user", "time", "reason"

@@ -66,6 +66,20 @@ class Link:
 
 
 @dataclass
+class RecordedStep:
+    """An execution tfxkit runs itself (a rollback), as `Store.record_execution` records it."""
+
+    pipeline: str
+    run_id: str  # a run of its own: `runs` lists it
+    node_id: str  # its node: `<pipeline>.<node_id>`
+    type_name: str  # the execution type, e.g. tfxkit.Rollback
+    properties: dict[str, object]
+    inputs: dict[str, int]  # key -> an existing artifact's id
+    outputs: dict[str, tuple[str, str, dict[str, object]]]  # key -> (artifact type, uri, custom properties)
+    run_values: dict[str, object] = field(default_factory=dict)  # custom properties of the run
+
+
+@dataclass
 class Run:
     """One pipeline run (a pipeline_run context) and the properties recorded on it."""
 
@@ -255,6 +269,56 @@ class Store:
         raw = self._store.get_artifacts(list_options=metadata_store.ListOptions(filter_query=query))
         return sorted(self._wrap(raw).values(), key=lambda a: a.id)
 
+    def executions_of_type(self, type_name: str, pipeline: str) -> list[Execution]:
+        """Every execution of a type in the pipeline (one filtered query), oldest first."""
+        if not _NAME.fullmatch(type_name) or not _NAME.fullmatch(pipeline):
+            return []
+        query = f"type = '{type_name}' AND contexts_a.type = '{PIPELINE}' AND contexts_a.name = '{pipeline}'"
+        return self._executions(self._store.get_executions(
+            list_options=metadata_store.ListOptions(filter_query=query)), pipeline)
+
+    def record_execution(self, step: "RecordedStep") -> tuple[int, dict[str, int]]:
+        """Record an execution tfxkit ran itself (not TFX): its run, node, inputs and new output artifacts.
+
+        One MLMD transaction: the execution, its events, the new artifacts and their attribution to the
+        pipeline, the run (a `pipeline_run` context of its own, with `step.run_values`) and the node, so
+        TFX's resolvers and every audit see it like a component's. Returns the execution id and the new
+        artifacts' ids by output key.
+        """
+        pipeline_ctx = metadata_store_pb2.Context(type_id=self._context_type(PIPELINE), name=step.pipeline)
+        run_ctx = metadata_store_pb2.Context(type_id=self._context_type(PIPELINE_RUN), name=step.run_id)
+        _set(run_ctx, step.run_values)
+        node_ctx = metadata_store_pb2.Context(type_id=self._context_type(NODE), name=f"{step.pipeline}.{step.node_id}")
+        execution = metadata_store_pb2.Execution(
+            type_id=self._store.put_execution_type(metadata_store_pb2.ExecutionType(name=step.type_name),
+                                                   can_add_fields=True, can_omit_fields=True),
+            last_known_state=metadata_store_pb2.Execution.COMPLETE)
+        _set(execution, step.properties)
+        pairs = []
+        for key, artifact_id in step.inputs.items():
+            [artifact] = self._store.get_artifacts_by_id([artifact_id])
+            pairs.append((artifact, _event(metadata_store_pb2.Event.INPUT, key)))
+        for key, (type_name, uri, values) in step.outputs.items():
+            artifact = metadata_store_pb2.Artifact(type_id=self._artifact_type(type_name), uri=uri,
+                                                   state=metadata_store_pb2.Artifact.LIVE)
+            _set(artifact, values)
+            pairs.append((artifact, _event(metadata_store_pb2.Event.OUTPUT, key)))
+        execution_id, artifact_ids, _ = self._store.put_execution(
+            execution, pairs, [pipeline_ctx, run_ctx, node_ctx], reuse_context_if_already_exist=True)
+        self._artifact_types = None  # a type may be new
+        return execution_id, dict(zip(step.outputs, artifact_ids[len(step.inputs):]))
+
+    def _context_type(self, name: str) -> int:
+        return self._store.put_context_type(metadata_store_pb2.ContextType(name=name), can_add_fields=True,
+                                            can_omit_fields=True)
+
+    def _artifact_type(self, name: str) -> int:
+        """An artifact type's id, registered when the store has none yet (an existing one is never changed)."""
+        try:
+            return self._store.get_artifact_type(name).id
+        except errors.NotFoundError:
+            return self._store.put_artifact_type(metadata_store_pb2.ArtifactType(name=name))
+
     def links_of_executions(self, ids: Iterable[int]) -> list[Link]:
         """Input and output events of executions."""
         wanted = list(set(ids))
@@ -266,6 +330,14 @@ class Store:
         wanted = list(set(ids))
         events = self._store.get_events_by_artifact_ids(wanted) if wanted else []
         return [_link(e) for e in events if e.type in _OUTPUT_EVENTS + _INPUT_EVENTS]
+
+
+def _event(kind: int, key: str) -> metadata_store_pb2.Event:
+    """An event whose path is [key, index 0], as TFX writes them."""
+    event = metadata_store_pb2.Event(type=kind)
+    event.path.steps.add().key = key
+    event.path.steps.add().index = 0
+    return event
 
 
 def _link(event: metadata_store_pb2.Event) -> Link:

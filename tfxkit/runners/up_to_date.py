@@ -11,8 +11,8 @@ run instead of starting TFX. The fingerprint covers:
   outside the window or excluded changes nothing), the curated schema, a custom module file and the
   source of each custom component (`components:`),
 - tfxkit's own source and the versions of the TFX stack,
-- the metadata store's latest blessed model for the pipeline (the Evaluator's
-  baseline), read after the recorded run finished.
+- the metadata store's served push and latest blessed model for the pipeline (the
+  Evaluator's baseline: a rollback changes it), read after the recorded run finished.
 
 Anything else (`--force`, a failed last run, a pushed model folder that is
 gone) runs TFX, whose own cache then decides per component. Only ml_metadata
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from tfxkit.config.load import LoadedSpec
 from tfxkit.dag.example_gens import selected_files
+from tfxkit.lineage.models import served_push
 from tfxkit.metadata.facts import file_fact, stack_versions
 from tfxkit.metadata.keys import FINGERPRINT, OUTCOME
 from tfxkit.metadata.store import Store
@@ -87,8 +88,11 @@ def latest_blessed_model_id(store: Store, pipeline: str) -> int:
 
 
 def run_fingerprint(inputs: str, store: Store, pipeline: str) -> str:
-    """The inputs' fingerprint combined with the store's current baseline."""
-    return hashlib.sha256(f"{inputs}:{latest_blessed_model_id(store, pipeline)}".encode()).hexdigest()
+    """The inputs' fingerprint combined with the store's current baseline: the served push (a rollback changes
+    it) and the latest blessed model (the baseline while nothing is served)."""
+    served = served_push(store, pipeline)
+    baseline = f"{latest_blessed_model_id(store, pipeline)}:{served.id if served else 0}"
+    return hashlib.sha256(f"{inputs}:{baseline}".encode()).hexdigest()
 
 
 def record_outcome(store: Store, run_id: str, fingerprint: str, outcome: dict) -> None:
