@@ -123,3 +123,12 @@ def lineage_history(tmp_path_factory):
     from tests.mlmd_store import penguin_history
 
     return penguin_history(tmp_path_factory.mktemp("lineage_history"))
+
+
+@pytest.fixture(scope="session")
+def spans_history(tmp_path_factory):
+    """Two runs over data in spans in a store built with MLMD's API (tests/mlmd_store.py `spans_history`), shared by
+    the fast lineage and report tests, which only read it."""
+    from tests.mlmd_store import spans_history
+
+    return spans_history(tmp_path_factory.mktemp("spans_history"))

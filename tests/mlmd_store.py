@@ -204,6 +204,9 @@ class PipelineStore:
             execution = mlmd.Execution(type_id=self._type("execution", EXECUTION_TYPES.get(node.id, node.component)),
                                        last_known_state=getattr(mlmd.Execution, state))
             execution.custom_properties["tfx_version"].string_value = TFX_VERSION
+            for name, value in node.params.items():  # TFX records a component's string parameters so (the gate's drift)
+                if isinstance(value, str):
+                    execution.custom_properties[name].string_value = value
             [execution.id] = self.mlmd.put_executions([execution])
             events = [(artifact, _event(mlmd.Event.INPUT, key)) for key, artifact in read]
             outputs: dict[str, mlmd.Artifact] = {}
@@ -578,3 +581,28 @@ def penguin_history(tmp_path: Path) -> History:
     third = pipeline.run(accuracy=0.96, cached=DATA_NODES + ("Trainer",),
                          overrides={"trainer.learning_rate": 0.005, "evaluation.thresholds.accuracy.lower_bound": 0.999})
     return History(pipeline, first, second, third)
+
+
+def write_span(data: Path, span: int, version: int, source: list[str]) -> Path:
+    """`data/span-<span>/v<version>/part-0.csv`: a slice of the source rows of its own for each span and version."""
+    path = data / f"span-{span}" / f"v{version}" / "part-0.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join([source[0], *source[1:][(span - 1) * 2 + version - 1::7]]) + "\n", encoding="utf-8")
+    return path
+
+
+def spans_history(tmp: Path) -> tuple[PipelineStore, RecordedRun, RecordedRun, Path]:
+    """Data in spans: run 1 reads spans 1 and 2; span 3 arrives and span 2 gets a version 2: run 2 reads span 2
+    (version 2) and 3. (builder, run 1, run 2, the data folder)."""
+    builder = PipelineStore(tmp)
+    source = builder.data_file.read_text(encoding="utf-8").splitlines()
+    data = tmp / "spans"
+    for span in (1, 2):
+        write_span(data, span, 1, source)
+    builder.overrides.update({"data.path": str(data / "span-{SPAN}/v{VERSION}/part-*.csv"),
+                              "data.spans": {"last": 2}})
+    first = builder.run()
+    write_span(data, 3, 1, source)
+    write_span(data, 2, 2, source)
+    second = builder.run()
+    return builder, first, second, data

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -129,21 +130,26 @@ def recorded_run(root: Path, pipeline: str) -> dict:
 FAULTS = str(Path(__file__).parent / "faults")
 
 
-def kill_while_held(root: Path, node: str, *args: str, hold_file: Path) -> CliResult:
-    """`tfxkit run ARGS`, killed with SIGKILL while `node` runs: once MLMD has its execution RUNNING and the fault
-    hook (tests/e2e/faults/sitecustomize.py) holds it where its executor would start. The run's output."""
+def kill_while_held(root: Path, node: str, *args: str, hold_file: Path | None = None,
+                    ready: Callable[[], bool] | None = None, what: str = "") -> CliResult:
+    """`tfxkit run ARGS`, killed with SIGKILL while `node` runs: once MLMD has its execution RUNNING and then either
+    the fault hook (tests/e2e/faults/sitecustomize.py) holds it where its executor would start (`hold_file`) or
+    its work reached the point `ready` checks for (`what` names it). The run's output."""
     import signal
 
     before = max(executions_in_state(root, node), 0)
-    env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=FAULTS, TFXKIT_TEST_HOLD=node,
-               TFXKIT_TEST_HOLD_FILE=str(hold_file))
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    if hold_file is not None:
+        env.update(PYTHONPATH=FAULTS, TFXKIT_TEST_HOLD=node, TFXKIT_TEST_HOLD_FILE=str(hold_file))
+        ready, what = hold_file.exists, f"{node} held"
+    assert ready is not None, "give hold_file or ready"
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen([sys.executable, "-m", "tfxkit", "run", *args], cwd=REPO_ROOT, stdout=out,
                                 stderr=err, text=True, env=env)
         try:
             wait_for(lambda: proc.poll() is not None or executions_in_state(root, node) > before,
                      f"{node} RUNNING in MLMD", timeout=900, every=0.2)
-            wait_for(lambda: proc.poll() is not None or hold_file.exists(), f"{node} held", timeout=300, every=0.2)
+            wait_for(lambda: proc.poll() is not None or ready(), what, timeout=600, every=0.2)
             assert proc.poll() is None, f"the run ended before {node} could be killed (exit {proc.returncode})"
             proc.send_signal(signal.SIGKILL)
         finally:

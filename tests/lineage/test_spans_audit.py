@@ -8,36 +8,10 @@ Run 1 reads spans 1 and 2; span 3 arrives and span 2 gets a version 2: run 2 rea
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import pytest
+from datetime import date
 
 from tests.mlmd_store import PipelineStore
 from tfxkit.cli import main
-
-
-def write_span(data: Path, span: int, version: int, source: list[str]) -> Path:
-    path = data / f"span-{span}" / f"v{version}" / "part-0.csv"
-    path.parent.mkdir(parents=True)
-    path.write_text("\n".join([source[0], *source[1:][(span - 1) * 2 + version - 1::7]]) + "\n", encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def spans_history(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("spans_history")
-    builder = PipelineStore(tmp)
-    source = builder.data_file.read_text(encoding="utf-8").splitlines()
-    data = tmp / "spans"
-    for span in (1, 2):
-        write_span(data, span, 1, source)
-    builder.overrides.update({"data.path": str(data / "span-{SPAN}/v{VERSION}/part-*.csv"),
-                              "data.spans": {"last": 2}})
-    first = builder.run()
-    write_span(data, 3, 1, source)
-    write_span(data, 2, 2, source)
-    second = builder.run()
-    return builder, first, second, data
 
 
 def cli(capsys, *args: str) -> tuple[int, str]:
@@ -90,3 +64,35 @@ def test_lineage_from_one_span_folder_lists_the_models_trained_on_it(spans_histo
     assert text.splitlines()[0].endswith("1 model trained on it") and f"run {first.run_id}" in text
     _, text = cli(capsys, "lineage", "--metadata", builder.url, "--from-data", str(data / "span-2"))
     assert text.splitlines()[0].endswith("2 models trained on it")
+
+
+def test_the_drawings_show_each_span_with_its_version_rows_and_files(spans_history, capsys):
+    builder, _, second, data = spans_history
+    _, dot = cli(capsys, "lineage", "--metadata", builder.url, "--format", "dot")
+    for span, version in ((2, 2), (3, 1)):
+        examples = second.artifact_id(f"CsvExampleGen-span-{span}", "examples")
+        assert f"Examples {examples}\\nspan {span} version {version}\\n" in dot
+        assert f"{data}/span-{span}/v{version}/part-0.csv" in dot
+    _, page = cli(capsys, "lineage", "--metadata", builder.url, "--format", "html")
+    table = page.split('<table id="spans">')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 2  # header + one file per span
+    assert f"(CsvExampleGen-span-3, run {second.run_id})" in table and str(data / "span-2/v2/part-0.csv") in table
+
+
+def test_date_spans_are_named_by_their_date(tmp_path, capsys):
+    builder = PipelineStore(tmp_path)
+    source = builder.data_file.read_text(encoding="utf-8").splitlines()
+    for day in (3, 4):
+        path = tmp_path / "daily" / f"2026-11-0{day}" / "part-0.csv"
+        path.parent.mkdir(parents=True)
+        path.write_text("\n".join([source[0], *source[day::5]]) + "\n", encoding="utf-8")
+    builder.overrides.update({"data.path": str(tmp_path / "daily/{YYYY}-{MM}-{DD}/part-*.csv"),
+                              "data.spans": {"last": 2}})
+    builder.run()
+    _, text = cli(capsys, "lineage", "--metadata", builder.url)
+    days = {day: (date(2026, 11, day) - date(1970, 1, 1)).days for day in (3, 4)}  # TFX's span of a date
+    assert "<- spans      2: 2026-11-03, 2026-11-04 (Transform and Trainer read their union)" in text
+    span_lines = [line.split(":")[0].strip() for line in text.splitlines() if line.startswith("        span ")]
+    assert span_lines == [f"span 2026-11-0{day} (span {days[day]})" for day in (3, 4)]
+    _, runs = cli(capsys, "runs", "--metadata", builder.url)
+    assert runs.splitlines()[1].endswith("spans 2026-11-03, 2026-11-04")

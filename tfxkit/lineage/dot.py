@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import shutil
 import subprocess
+from collections.abc import Callable
 
 from tfxkit.lineage.errors import LineageError
 
@@ -57,6 +58,7 @@ def provenance_dot(p: dict) -> str:
     for i, f in enumerate(examples.get("files", [])):
         node(f"file{i}", f"{f['path']}\nsha256 {f['sha256'][:16]}...", "#fff7bc")
         edge("examples", f"file{i}")
+    _span_nodes(p, node, edge)
     schema = p.get("schema") or {}
     if schema.get("file"):
         node("schema_file", f"{schema['file']['path']}\nsha256 {schema['file']['sha256'][:16]}...", "#fff7bc")
@@ -74,6 +76,23 @@ def provenance_dot(p: dict) -> str:
     return "\n".join(["digraph provenance {", "  rankdir=LR;",
                       '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
                       *nodes, *dict.fromkeys(edges), "}"]) + "\n"
+
+
+def _span_nodes(p: dict, node: Callable[[str, str, str], None], edge: Callable[[str, str], None]) -> None:
+    """Data in spans: each span's Examples (span, version, rows) read by Transform, with its files. The span the
+    statistics were computed on is the `examples` node drawn already: it gets its span label, not a second node."""
+    drawn = (p.get("examples") or {}).get("artifact_id")
+    for s in p.get("spans") or []:
+        key = "examples" if s["artifact_id"] == drawn else f"span{s['artifact_id']}"
+        version = f" version {s['version']}" if s.get("version") is not None else ""
+        rows = ", ".join(f"{k} {v}" for k, v in sorted((s.get("split_sizes") or {}).items()))
+        node(key, f"Examples {s['artifact_id']}\nspan {s.get('label') or s['span']}{version}"
+             + (f"\n{rows} rows" if rows else ""), "#f2f0f7")
+        if p.get("transform"):
+            edge("transform", key)
+        for i, f in enumerate(s.get("files") or [] if key != "examples" else []):
+            node(f"{key}file{i}", f"{f['path']}\nsha256 {f['sha256'][:16]}...", "#fff7bc")
+            edge(key, f"{key}file{i}")
 
 
 NO_GRAPHVIZ = ("The graph is not drawn: Graphviz's dot program was not installed where this page was written "

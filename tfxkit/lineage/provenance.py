@@ -193,14 +193,22 @@ def provenance(store: Store, pipeline: str, target: str = "latest") -> dict:
         "transform": _artifact_ref(graph, transform_graph),
         "examples": _examples(graph, examples),
         # Data in spans: every span's Examples behind the model (Transform read their union), oldest first.
-        "spans": sorted((_examples(graph, e) for e in graph.all_inputs(transform, "examples")
-                         if e.properties.get("span")), key=lambda e: (e["span"], e["version"] or 0)),
+        "spans": _spans(graph, transform, row.spans if row else []),
         "schema": _schema(graph, schema),
         "statistics": _artifact_ref(graph, statistics),
         "anomalies": _anomalies(graph, anomalies),
         "run": row.to_json() if row else None,
         "spec": _spec(run),
     }
+
+
+def _spans(graph: Graph, transform: Execution | None, run_spans: list[dict]) -> list[dict]:
+    """Every span's Examples behind the model (Transform read their union), oldest first, each labelled as the
+    run labelled it (its date, for a date pattern)."""
+    labels = {s["span"]: s.get("label") for s in run_spans}
+    spans = [_examples(graph, e) for e in graph.all_inputs(transform, "examples") if e.properties.get("span")]
+    return [{**e, "label": labels.get(e["span"]) or str(e["span"])}
+            for e in sorted(spans, key=lambda e: (e["span"], e["version"] or 0))]
 
 
 def _first_output(graph: Graph, artifact: Artifact | None, node: str, key: str) -> Artifact | None:

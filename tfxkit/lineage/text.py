@@ -214,7 +214,9 @@ def _span_lines(spans: list[dict]) -> list[str]:
     for s in spans:
         sizes = ", ".join(f"{k} {v}" for k, v in sorted((s.get("split_sizes") or {}).items())) or "not recorded"
         version = f" version {s['version']}" if s.get("version") is not None else ""
-        lines.append(f"        span {s['span']}{version}: examples {s['artifact_id']} ({s['node']}, run {s['run']})  "
+        name = s.get("label") or str(s["span"])
+        name += f" (span {s['span']})" if name != str(s["span"]) else ""
+        lines.append(f"        span {name}{version}: examples {s['artifact_id']} ({s['node']}, run {s['run']})  "
                      f"rows: {sizes}")
         for f in s.get("files") or []:
             lines.append(f"            {f['path']}  {f['size']} bytes  sha256 {f['sha256']}")

@@ -19,11 +19,12 @@ from tfxkit.lineage.errors import LineageError
 from tfxkit.lineage.provenance import provenance
 from tfxkit.lineage.runs import find_run, run_row
 from tfxkit.metadata import keys
-from tfxkit.metadata.runs import NodeRun, node_runs
+from tfxkit.metadata.runs import NodeRun, node_runs, recorded_facts
 from tfxkit.metadata.store import Store
 from tfxkit.modules import TRIAL_LOGS
 from tfxkit.report.curves import Curves, read_curves
 from tfxkit.report.features import FeatureStats, read_statistics
+from tfxkit.report.spans import SpanRow, drift_verdict, span_rows
 
 EVAL_SPLIT = "eval"  # the split TFX's Evaluator reads by default, and tfxkit's Evaluator with it
 
@@ -58,6 +59,8 @@ class ReportData:
     edges: list[tuple[str, str]]
     provenance: dict[str, Any]
     split_rows: dict[str, int] = field(default_factory=dict)
+    spans: list[SpanRow] = field(default_factory=list)  # data in spans: the spans the run read
+    drift: str | None = None  # the data gate's drift verdict; None: the run had no gate
     features: list[FeatureStats] = field(default_factory=list)
     statistics_note: str | None = None  # why no statistics are shown
     training: dict[str, Any] | None = None  # the Trainer's recorded facts; None: nothing was trained
@@ -89,6 +92,8 @@ def collect(store: Store, pipeline: str, run_ref: str = "latest") -> ReportData:
     p = provenance(store, pipeline, run.id)
     data = ReportData(pipeline, row, _nodes(row, summary, store, pipeline, run.id), _edges(summary, executed, store), p)
     _statistics(data, p)
+    data.spans = span_rows(executed, recorded_facts(store, pipeline), row.get("spans") or [])
+    data.drift = drift_verdict(store.run_executions(pipeline, run.id), row.get("reason"))
     if p.get("model"):
         data.training = p["model"].get("training") or {}
         if data.training.get("tensorboard"):
