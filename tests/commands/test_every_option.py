@@ -17,7 +17,7 @@ import argparse
 import json
 import sys
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -84,7 +84,7 @@ def wrote(name: str, text: str = "") -> Check:
 def reached(name: str) -> Callable:
     """A stub where the heavy part starts: it refuses with the values it was handed (exit 1)."""
     def stub(*args, **kwargs):
-        shown = [repr(a) for a in args if isinstance(a, (str, int, bool, list))] + \
+        shown = [repr(a) for a in args if isinstance(a, (str, int, bool, list)) or is_dataclass(a)] + \
                 [f"{k}={v!r}" for k, v in kwargs.items() if isinstance(v, (str, int, bool, list, type(None)))]
         loaded = next((a for a in args if hasattr(a, "spec")), None)
         if loaded is not None:
@@ -285,6 +285,14 @@ CASES: dict[str, list[Case]] = {
                            lambda r: f"root={r.tmp}" in r.stderr,
                            {"tfxkit.deploy.upload:check_reachable": lambda host: None,
                             "tfxkit.deploy.compile:compile_job": reached("compile_job")})],
+    "deploy --schedule": [
+        Case(["deploy", "{spec}", "--host", "http://kfp", "--schedule", "0 3 * * *", *CLUSTER], 1,
+             refused("ScheduleRequest(cron='0 0 3 * * *')"), {"tfxkit.deploy.upload:check_reachable": lambda host: None,
+                                                              "tfxkit.deploy.compile:compile_job": lambda *a: {},
+                                                              "tfxkit.deploy.compile:render": lambda *a: "{}",
+                                                              "tfxkit.deploy.upload:upload": reached("upload")}),
+        Case(["deploy", "{spec}", "--host", "http://kfp", "--schedule", "0 3 * * 9", *CLUSTER], 2,
+             refused("--schedule '0 3 * * 9': day of week 9 is out of range (expected 0-6)"))],
     "deploy --set": [Case(["deploy", "{spec}", "--host", "http://kfp", "--set", "bogus.key=1"], 2,
                           located("bogus: unknown key"))],
     "image --output": [Case(["image", "{spec}", "-o", "{tmp}/Dockerfile"], 0, wrote("Dockerfile", "FROM "))],

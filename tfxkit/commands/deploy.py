@@ -1,4 +1,5 @@
-"""`tfxkit deploy FILE --host URL [--experiment NAME] [--run]`: compile, upload with the kfp client, run."""
+"""`tfxkit deploy FILE --host URL [--experiment NAME] [--run] [--schedule CRON|none]`: compile, upload with the kfp
+client, run, and keep the pipeline's recurring run on the new version (or remove it)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,13 @@ from tfxkit.commands.common import EXIT_OK, EXIT_RUN_FAILED, CommandError, add_o
 
 def run(args: argparse.Namespace) -> int:
     from tfxkit.commands.compile import load_target
-    from tfxkit.deploy.upload import UnreachableHost, check_reachable, upload
+    from tfxkit.deploy.schedule import ScheduleError, parse_schedule
+    from tfxkit.deploy.upload import ServerRefused, UnreachableHost, check_reachable, upload
 
+    try:
+        schedule = parse_schedule(args.schedule) if args.schedule is not None else None
+    except ScheduleError as error:
+        raise CommandError(f"--schedule {error}") from None
     loaded, target = load_target(args)  # refusals first: nothing is uploaded for a spec that cannot work
     try:
         check_reachable(args.host)  # before the minute of TFX imports that compiling costs
@@ -28,12 +34,19 @@ def run(args: argparse.Namespace) -> int:
         version = args.version or loaded.spec_hash()
         try:
             deployed = upload(args.host, package, target.name, version, args.experiment, args.run,
-                              loaded.spec.kubeflow.service_account, args.namespace)
-        except UnreachableHost as error:
+                              loaded.spec.kubeflow.service_account, args.namespace, schedule)
+        except (UnreachableHost, ServerRefused) as error:
             raise CommandError(str(error), EXIT_RUN_FAILED) from None
     print(f"uploaded {target.name} version {deployed.version_name} (pipeline {deployed.pipeline_id})")
     if deployed.run_url:
         print(f"run {deployed.run_id}: {deployed.run_url}")
+    scheduled = deployed.scheduled
+    if scheduled is not None and scheduled.cron is not None:
+        print(f"schedule '{scheduled.name}' ({scheduled.recurring_run_id}) runs at '{scheduled.cron}' (KFP's cron, "
+              f"seconds first){f', replacing {scheduled.replaced}' if scheduled.replaced else ''}")
+    elif scheduled is not None:
+        print(f"schedule '{scheduled.name}' " + (f"removed ({scheduled.replaced})" if scheduled.replaced
+                                                 else "was not there: nothing removed"))
     return EXIT_OK
 
 
@@ -47,6 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run", action="store_true", help="start a run and print its URL")
     p.add_argument("--version", help="pipeline version name (default: the spec hash)")
     p.add_argument("--namespace", help="Kubeflow namespace (multi-user installs)")
+    p.add_argument("--schedule", metavar="CRON", help="create or replace the pipeline's recurring run on this version: "
+                   "a crontab line ('0 3 * * *'), @daily/@hourly/..., or 'none' to remove it")
     add_cluster_flags(p)
     add_overrides(p)
     p.set_defaults(func=run)
