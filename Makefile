@@ -63,6 +63,7 @@ bench-smoke: setup
 	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/scale.py
 	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/scale.py --example-gen --workers 2
 	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/scale.py --statistics-gen
+	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/continuous.py
 
 # The taxi pipeline at 10k, 100k and 1M rows on three runners (hours on 2 cores), lowest CPU priority.
 bench-scale: setup

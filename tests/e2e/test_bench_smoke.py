@@ -87,3 +87,11 @@ def test_report_size_smoke(penguin_first_run):
     require_tool("chromium", "the report benchmark renders the page")
     out = run_bench("report_size.py", "--root", str(root)).stdout
     assert "smoke mode" in out and "report size" in out and "chromium: blank page" in out
+
+
+def test_continuous_smoke():
+    """A served model on two tiny spans, then a third: warm start and full retrain side by side, an idle run."""
+    out = run_bench("continuous.py").stdout
+    assert "smoke mode" in out
+    assert "| warm start | 1 |" in out and "| full retrain | 1 |" in out
+    assert re.search(r"no new span: `tfxkit run` [\d.]+ s; floor", out), out[-2000:]
