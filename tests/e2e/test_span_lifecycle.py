@@ -1,4 +1,5 @@
-"""End to end: five spans arriving one by one, a run after each — continuous training as a team lives it.
+"""End to end: five spans arriving one by one, a run after each — continuous training as a team lives it, with a
+webhook (an HTTP endpoint in the test) notified of each outcome.
 
 Each span is the penguin rows in an order of its own (the same distribution: no drift between honest spans).
 Span 1 trains and pushes; span 2 (a window of two) warm-starts from the served model and is pushed only if it
@@ -14,11 +15,13 @@ import csv
 import io
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
+from tests.notify.webhook import Webhook
 
 pytestmark = pytest.mark.e2e
 
@@ -48,13 +51,15 @@ def write_csv_span(data: Path, span: int, version: int = 1, drifted: bool = Fals
     return path
 
 
-def spec_for(tmp: Path, path: str, extra: str = "") -> Path:
+def spec_for(tmp: Path, path: str, notify_url: str | None = None) -> Path:
     text = (REPO_ROOT / "pipelines/penguin.yaml").read_text(encoding="utf-8")
-    text = text.replace("../data/penguins/penguins.csv", f"{path}\n  spans: {{last: 2}}{extra}")
+    text = text.replace("../data/penguins/penguins.csv", f"{path}\n  spans: {{last: 2}}")
     text = text.replace("../schemas/penguin.pbtxt", str(REPO_ROOT / "schemas/penguin.pbtxt"))
     text = text.replace("../runs/penguin", "runs").replace("epochs: 30", "epochs: 8\n  warm_start: true\n  seed: 3")
     text = text.replace("lower_bound: 0.9", "lower_bound: 0.5").replace("min_improvement: -0.02",
                                                                         "min_improvement: 0.0")
+    if notify_url:
+        text += f"\nnotify:\n  when: [failed, data_stopped, not_blessed, pushed]\n  targets:\n    - webhook: {notify_url}\n"
     spec = tmp / "spans.yaml"
     spec.write_text(text, encoding="utf-8")
     return spec
@@ -85,31 +90,35 @@ def check_served_lineage(spec: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory) -> dict:
-    """The five runs, each with the spec, the CLI result and what the audit said right after it."""
+def history(tmp_path_factory) -> Iterator[dict]:
+    """The five runs, each with the spec, the CLI result, what the audit said right after it and the
+    notification the spec's webhook received for it."""
     tmp = tmp_path_factory.mktemp("span_lifecycle")
     data, root = tmp / "data", tmp / "runs"
-    spec = spec_for(tmp, "data/span-{SPAN}/v{VERSION}/part-*.csv")
-    seen: dict = {"spec": spec, "root": root, "data": data}
+    with Webhook() as hook:
+        spec = spec_for(tmp, "data/span-{SPAN}/v{VERSION}/part-*.csv", hook.url)
+        seen: dict = {"spec": spec, "root": root, "data": data}
 
-    def step(name: str, *overrides: str) -> None:
-        result = run_cli("run", str(spec), *overrides)
-        seen[name] = {"result": result, "served": served_versions(root),
-                      "run": cli_json("runs", str(spec), "--limit", "1")["runs"][0]}
-        if result.code == 0:
-            check_served_lineage(spec)
+        def step(name: str, *overrides: str) -> None:
+            heard = len(hook.received)
+            result = run_cli("run", str(spec), *overrides)
+            seen[name] = {"result": result, "served": served_versions(root),
+                          "run": cli_json("runs", str(spec), "--limit", "1")["runs"][0],
+                          "notified": [body for _, _, body in hook.received[heard:]]}
+            if result.code == 0:
+                check_served_lineage(spec)
 
-    write_csv_span(data, 1)
-    step("span1")
-    write_csv_span(data, 2)
-    step("span2")
-    write_csv_span(data, 3, drifted=True)
-    step("span3")
-    write_csv_span(data, 4)
-    step("span4", "--set", "data.exclude_spans=[3]")
-    write_csv_span(data, 2, version=2)
-    step("span2v2", "--set", "data.exclude_spans=[3]")
-    return seen
+        write_csv_span(data, 1)
+        step("span1")
+        write_csv_span(data, 2)
+        step("span2")
+        write_csv_span(data, 3, drifted=True)
+        step("span3")
+        write_csv_span(data, 4)
+        step("span4", "--set", "data.exclude_spans=[3]")
+        write_csv_span(data, 2, version=2)
+        step("span2v2", "--set", "data.exclude_spans=[3]")
+        yield seen
 
 
 def test_the_first_span_trains_from_scratch_and_is_pushed(history):
@@ -119,6 +128,10 @@ def test_the_first_span_trains_from_scratch_and_is_pushed(history):
     assert len(first["served"]) == 1
     model = cli_json("lineage", str(history["spec"]), first["run"]["run_id"])["model"]
     assert model["training"]["warm_start"] is None  # nothing was served: trained from scratch
+    [notice] = first["notified"]
+    assert notice["outcome"] == "pushed" and notice["run_id"] == first["run"]["run_id"]
+    assert notice["pushed_to"] == str(history["root"] / "serving" / first["served"][0])
+    assert set(notice["metrics"]) == {"accuracy"} and Path(notice["report"]).is_file()
 
 
 def test_the_second_span_warm_starts_and_is_pushed_only_if_no_worse(history):
@@ -132,6 +145,7 @@ def test_the_second_span_warm_starts_and_is_pushed_only_if_no_worse(history):
     no_worse = check["value"] >= 0.5 and check["value"] - check["baseline"] >= 0.0
     assert check["passed"] is no_worse and audit["blessing"]["blessed"] is no_worse
     assert (second["run"]["status"] == "pushed") is no_worse
+    assert [n["outcome"] for n in second["notified"]] == ["pushed" if no_worse else "not_blessed"]
     assert len(second["served"]) == 1 + no_worse
 
 
@@ -143,6 +157,8 @@ def test_a_drifted_span_is_stopped_at_the_gate_naming_itself_and_nothing_is_push
     assert "span 3 (1 file(s)" in result.stderr and "data.exclude_spans: [3]" in result.stderr
     assert "Traceback" not in result.stderr
     assert third["served"] == history["span2"]["served"]
+    [notice] = third["notified"]
+    assert notice["outcome"] == "data_stopped" and notice["reason"].startswith("data drift:"), notice
     assert spans_of(third["run"]["spans"]) == [(2, 1), (3, 1)]
 
 

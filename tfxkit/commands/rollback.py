@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from tfxkit.commands.audit import add_audit_args, answer
-from tfxkit.commands.common import CommandError, counted
+from tfxkit.commands.common import CommandError, counted, overrides
 
 
 def run(args: argparse.Namespace) -> int:
@@ -14,12 +15,37 @@ def run(args: argparse.Namespace) -> int:
     if not args.reason.strip():  # before the store is opened: nothing to look up for a refusal
         raise CommandError("--reason: say why the model is rolled back (it is recorded with the rollback)")
 
+    done: dict = {}
+
     def compute(audit):
         plan = plan_rollback(audit.store, audit.pipeline, args.reason, args.to)
-        return {"dry_run": True, "plan": plan.to_json()} if args.dry_run else \
-            {"dry_run": False, **rollback(audit.store, plan).to_json()}
+        if args.dry_run:
+            return {"dry_run": True, "plan": plan.to_json()}
+        done.update(rollback(audit.store, plan).to_json())
+        return {"dry_run": False, **done}
 
-    return answer(args, compute, describe, max_positionals=0, writable=not args.dry_run)
+    code = answer(args, compute, describe, max_positionals=0, writable=not args.dry_run)
+    if done and args.args:  # a spec file names who is told (--metadata names only a store)
+        _notify(args, done)
+    return code
+
+
+def _notify(args: argparse.Namespace, done: dict) -> None:
+    """The spec's `notify` targets hear of the rollback when they asked for `rolled_back`; never fails it."""
+    from tfxkit.config.errors import SpecErrors
+    from tfxkit.config.load import load_spec
+    from tfxkit.notify.send import Facts, notify
+
+    def warn(line: str) -> None:
+        print(f"tfxkit: warning: {line}", file=sys.stderr)
+
+    try:
+        loaded = load_spec(args.args[0], overrides(args))
+    except SpecErrors:
+        return warn("the spec does not load (tfxkit validate says why): nobody was notified of the rollback")
+    plan = done["plan"]
+    notify(loaded.spec.notify, Facts(plan["pipeline"], done["run_id"], "rolled_back", plan["reason"],
+                                     pushed_to=done["folder"]), warn)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

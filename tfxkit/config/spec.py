@@ -19,6 +19,7 @@ from tfxkit.config.sections.data import DataSection
 from tfxkit.config.sections.evaluation import EvaluationSection
 from tfxkit.config.sections.kubeflow import KubeflowSection
 from tfxkit.config.sections.model import ModelSection
+from tfxkit.config.sections.notify import NotifySection
 from tfxkit.config.sections.pipeline import PipelineSection
 from tfxkit.config.sections.push import PushSection
 from tfxkit.config.sections.schema import SchemaSection
@@ -44,6 +45,8 @@ class PipelineSpec(Strict):
     evaluation: EvaluationSection = Field(default_factory=EvaluationSection)
     push: PushSection = Field(default_factory=PushSection)
     kubeflow: Optional[KubeflowSection] = None
+    notify: Optional[NotifySection] = Field(default=None, description="Tell people or systems of a run's "
+                                            "outcome: webhooks and commands.")
     components: list[CustomComponentSection] = Field(default_factory=list, description="Custom TFX components "
                                                       "added to the DAG.")
 

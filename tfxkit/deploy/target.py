@@ -91,6 +91,10 @@ def resolve_target(loaded: LoadedSpec, workdir: str | None = None, local_root: s
         line, col = loaded.positions.of_value(("pipeline", "metadata"))
         warn(f"{_display(loaded)}:{line}:{col}: pipeline.metadata: ignored on Kubeflow (it brings its own "
              "metadata store)")
+    if spec.notify is not None and warn is not None:
+        line, col = loaded.positions.of_value(("notify",))
+        warn(f"{_display(loaded)}:{line}:{col}: notify: not compiled for Kubeflow: its runs notify nobody (use "
+             "the Kubeflow Pipelines UI or an alerting rule on its runs)")
 
     data_path = _data_path(loaded, problems, in_image)
     schema_file = None

@@ -27,6 +27,7 @@ from tfxkit.runners.beam_options import run_beam_args
 from tfxkit.runners.interrupt import interruptible, mark_canceled
 from tfxkit.runners.launch import launch, new_run_id, prepare_process
 from tfxkit.runners.logs import logging_to, metadata_password
+from tfxkit.runners.notification import notify_run
 from tfxkit.runners.outcome import OutcomeKind, RunReport, read_outcome, run_summary, up_to_date_report
 from tfxkit.runners.progress import ProgressHandler
 from tfxkit.runners.record import record_run
@@ -85,6 +86,7 @@ def run_spec(
         report.seconds = time.monotonic() - started
         if report.run_id is not None:
             _record(store, report, loaded, runner, started_at, progress.timings, files, inputs)
+    notify_run(loaded, report)
     return report
 
 

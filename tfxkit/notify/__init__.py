@@ -1,0 +1,1 @@
+"""Notifications of outcomes (the spec's `notify` section): webhooks and commands, never failing a run."""
