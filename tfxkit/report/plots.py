@@ -90,6 +90,27 @@ def curve_svg(metric: str, parts: dict[str, list[tuple[int, float]]], marks: dic
         context.__exit__(None, None, None)
 
 
+def timeline_svg(metric: str, points: list[tuple[str, float | None, str, bool]]) -> str:
+    """One gate metric across pushed versions, oldest first: a point per version (label, value, status, written
+    by a rollback), the serving one green and larger, rolled-back ones red, the versions a rollback wrote hollow."""
+    fig, context = _figure(3.4, 2.0)
+    try:
+        ax = fig.subplots()
+        shown = [(i, value, status, copied) for i, (_, value, status, copied) in enumerate(points) if value is not None]
+        ax.plot([i for i, *_ in shown], [v for _, v, _, _ in shown], linewidth=1.0, color=_color(0))
+        for i, value, status, copied in shown:
+            edge = {"serving": "#31a354", "rolled_back": "#cb181d"}.get(status, _color(0))
+            face = "white" if copied else edge
+            ax.plot([i], [value], marker="o", markersize=5 if status == "serving" else 3.5, color=edge,
+                    markerfacecolor=face, linestyle="none")
+        ax.set_xticks(range(len(points)), [_short(label, 8) for label, *_ in points], rotation=45, ha="right")
+        ax.set_title(metric)
+        ax.set_xlabel("version (oldest first)")
+        return _svg(fig)
+    finally:
+        context.__exit__(None, None, None)
+
+
 def _color(i: int) -> str:
     return SPLIT_COLORS[i % len(SPLIT_COLORS)]
 

@@ -1,4 +1,5 @@
-"""Write a run's report file: gather, render, and replace the file in one step (never half-written)."""
+"""Write a report page (a run's, or the model versions'): gather, render, and replace the file in one step (never
+half-written)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,21 @@ import tempfile
 
 from tfxkit.metadata.store import Store
 from tfxkit.report.collect import collect
+from tfxkit.report.models_page import render_models
 from tfxkit.report.page import render_report
 
 
 def write_report(store: Store, pipeline: str, run_ref: str, path: str) -> str:
     """Render the report of a run to `path` (atomically) and return the absolute path."""
-    page = render_report(collect(store, pipeline, run_ref))
+    return _write_page(render_report(collect(store, pipeline, run_ref)), path)
+
+
+def write_models_page(store: Store, pipeline: str, path: str) -> str:
+    """Render the page of every model version (`report --models`) to `path` (atomically); the absolute path."""
+    return _write_page(render_models(store, pipeline), path)
+
+
+def _write_page(page: str, path: str) -> str:
     path = os.path.abspath(path)
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
