@@ -142,8 +142,11 @@ def test_the_second_span_warm_starts_and_is_pushed_only_if_no_worse(history):
     served_model = cli_json("lineage", str(history["spec"]), history["span1"]["run"]["run_id"])["model"]
     assert audit["model"]["training"]["warm_start"].startswith(served_model["uri"])
     [check] = [c for c in audit["blessing"]["checks"] if c["metric"] == "accuracy"]
-    no_worse = check["value"] >= 0.5 and check["value"] - check["baseline"] >= 0.0
-    assert check["passed"] is no_worse and audit["blessing"]["blessed"] is no_worse
+    no_worse = check["passed"]
+    change = check["value"] - check["baseline"]
+    if abs(change) > 1e-6:  # a tie passes (TFMA: change >= min_improvement); recorded values may be rounded
+        assert no_worse is (check["value"] >= 0.5 and change > 0), check
+    assert audit["blessing"]["blessed"] is no_worse
     assert (second["run"]["status"] == "pushed") is no_worse
     assert [n["outcome"] for n in second["notified"]] == ["pushed" if no_worse else "not_blessed"]
     assert len(second["served"]) == 1 + no_worse
