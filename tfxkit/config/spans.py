@@ -33,6 +33,12 @@ def has_span_spec(path: str) -> bool:
     return bool(_ATTEMPT.search(path))
 
 
+def placeholders(path: str) -> list[str]:
+    """The span placeholders of a path as written ('{SPAN:2}', '{VERSION}', '{YYYY}', ...), sorted: two
+    patterns name the same spans the same way when these are equal."""
+    return sorted(m.group(0) for m in _PLACEHOLDER.finditer(path))
+
+
 def pattern_problem(path: str) -> Optional[str]:
     """What is wrong with a span pattern, or None (TFX's `verify_split_pattern_specs` and width checks)."""
     for match in _PLACEHOLDER.finditer(path):

@@ -99,12 +99,19 @@ def _channel(built: dict[str, BaseComponent], source: Source) -> Channel:
 
 def _example_gen_configs(node: Node) -> dict[str, Any]:
     """input_base, input_config and output_config; for one span, also the RangeConfig of that span alone
-    (TFX's driver then reads the span's newest version and records span and version on the artifact)."""
+    (TFX's driver then reads the span's newest version and records span and version on the artifact), or
+    for 'latest' a RollingRange of one span (the newest on disk when the run starts)."""
     input_base, pattern = split_input(node.params["input"])
     splits = node.params["splits"]
     span = node.params.get("span")
-    ranged = {} if span is None else {"range_config": range_config_pb2.RangeConfig(
-        static_range=range_config_pb2.StaticRange(start_span_number=span, end_span_number=span))}
+    if span is None:
+        ranged = {}
+    elif span == "latest":  # a compiled pipeline's window of the newest span: TFX's driver resolves it per run
+        ranged = {"range_config": range_config_pb2.RangeConfig(rolling_range=range_config_pb2.RollingRange(
+            num_spans=1))}
+    else:
+        ranged = {"range_config": range_config_pb2.RangeConfig(
+            static_range=range_config_pb2.StaticRange(start_span_number=span, end_span_number=span))}
     return {**ranged,
         "input_base": input_base,
         "input_config": example_gen_pb2.Input(splits=[example_gen_pb2.Input.Split(name="all", pattern=pattern)]),

@@ -16,6 +16,7 @@ in a FileBasedExampleGen.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any, Optional
 
 from tfxkit.config.load import LoadedSpec
@@ -27,6 +28,30 @@ from tfxkit.dag.nodes import Kind, Node, Source
 _GENS = {"csv": ("CsvExampleGen", Kind.CSV_EXAMPLE_GEN), "tfrecord": ("ImportExampleGen", Kind.IMPORT_EXAMPLE_GEN),
          "parquet": ("ParquetExampleGen", Kind.FILE_EXAMPLE_GEN), "avro": ("AvroExampleGen", Kind.FILE_EXAMPLE_GEN)}
 SPAN_ID = "{gen}-span-{span}"
+LATEST_ID = "{gen}-latest-span"
+
+
+class ClusterSpans(Enum):
+    """How a compiled (Kubeflow) pipeline picks its span: TFX's V2 compiler takes one channel per input (no
+    union of the spans' Examples), so a compiled pipeline reads exactly one span."""
+
+    NONE = "none"  # a plain data path
+    LATEST_AT_RUN_TIME = "latest"  # spans: latest, nothing excluded: TFX's RollingRange, resolved at each run
+    PINNED = "pinned"  # a window that selects one span otherwise: that span, chosen when compiling
+    TOO_MANY = "too_many"  # a window of several spans: refused (`tfxkit.deploy.target`)
+
+
+def cluster_spans(loaded: LoadedSpec) -> ClusterSpans:
+    """How the spec's span window compiles for Kubeflow (see `ClusterSpans`)."""
+    data = loaded.spec.data
+    selection = selected_spans(loaded)
+    if selection is None:
+        return ClusterSpans.NONE
+    if len(selection.spans) > 1:
+        return ClusterSpans.TOO_MANY
+    if data.window() in ("latest", 1) and not data.exclude_spans:
+        return ClusterSpans.LATEST_AT_RUN_TIME
+    return ClusterSpans.PINNED
 
 
 def selected_spans(loaded: LoadedSpec) -> Optional[SpanSelection]:
@@ -70,6 +95,12 @@ def example_gen_nodes(loaded: LoadedSpec, cluster: Any) -> list[Node]:
     if selection is None:
         return [Node(gen_id, kind, gen_id, outputs=("examples",), params=params,
                      shown={"input": local, "split": split})]
+    if cluster and cluster_spans(loaded) == ClusterSpans.LATEST_AT_RUN_TIME:
+        # One id whatever the span: the compiled pipeline is reused by every scheduled run.
+        return [Node(LATEST_ID.format(gen=gen_id), kind, f"{gen_id} (the newest span at run time)",
+                     outputs=("examples",), params={**params, "span": "latest"},
+                     shown={"input": cluster.data_path, "span": "the newest on the cluster when the run starts "
+                            f"(now on disk here: {selection.label(selection.spans[-1])})", "split": split})]
     return [Node(SPAN_ID.format(gen=gen_id, span=sv.span), kind, f"{gen_id} (span {selection.label(sv)})",
                  outputs=("examples",), params={**params, "span": sv.span},
                  shown={"input": local, "span": selection.label(sv),

@@ -6,8 +6,8 @@ gets "0 " in front. The line is checked here field by field before anything
 reaches the network, so a typo is one located line, not a server error after
 a minute of compiling. KFP has no call that updates a recurring run: the one
 recurring run tfxkit keeps per pipeline (named "<pipeline> schedule" in the
-experiment) is deleted and created again on the new pipeline version, and
-`--schedule none` deletes it.
+experiment) is created again on the new pipeline version and the old one then
+deleted, and `--schedule none` deletes it.
 """
 
 from __future__ import annotations
@@ -111,12 +111,12 @@ def apply_schedule(client, pipeline: str, pipeline_id: str, version_id: str, cro
         experiment_id = client.create_experiment(experiment or "Default", namespace=namespace).experiment_id
     by_name = json.dumps({"predicates": [{"operation": "EQUALS", "key": "display_name", "stringValue": name}]})
     existing = client.list_recurring_runs(experiment_id=experiment_id, filter=by_name, page_size=100).recurring_runs
-    for old in existing or []:
-        client.delete_recurring_run(old.recurring_run_id)
     created = None
-    if cron is not None:
+    if cron is not None:  # the new one first: a failure in between leaves the old schedule running, never none
         created = client.create_recurring_run(
             experiment_id=experiment_id, job_name=name, cron_expression=cron, pipeline_id=pipeline_id,
             version_id=version_id, max_concurrency=1, no_catchup=True, service_account=service_account,
             description=f"tfxkit: {pipeline} at '{cron}' (seconds first)").recurring_run_id
+    for old in existing or []:
+        client.delete_recurring_run(old.recurring_run_id)
     return Scheduled(name, created, cron, len(existing or []))

@@ -7,7 +7,9 @@ by an ExecutorInput built like the launcher builds it: input artifacts from the
 upstream tasks' ExecutorOutput, output URIs under the pipeline root (a local
 stand-in for the bucket), parameters from the task's constants. Resolver tasks
 are answered from the artifacts of earlier smoke runs in the same folder,
-evaluating the compiled MLMD filter.
+evaluating the compiled MLMD filter. An artifact's metadata is the driver's
+(ExampleGen's span, version, fingerprint: what the pre-cache-check hook
+resolved) updated by the executor's own output, which alone would not carry it.
 
 Not covered: the image itself (this project's Python stands in for it), the
 cluster's scheduler, pod resources, secrets and mounts, KFP's cache and its
@@ -115,25 +117,15 @@ def smoke_run(job: dict[str, Any], out_dir: str, log: Callable[[str], None] = pr
             "outputs": {"artifacts": {k: {"artifacts": v} for k, v in outputs.items()},
                         "outputFile": os.path.join(task_dir, "executor_output.json")},
         }
-        text = json.dumps(executor_input, sort_keys=True)
         container = executor["container"]
         child_env = {**os.environ, **(env or {}), **{e["name"]: e["value"] for e in container.get("env", [])}}
-        hook = container.get("lifecycle", {}).get("preCacheCheck")
-        steps = ([("driver", hook)] if hook else []) + [("executor", container)]
-        for step, part in steps:
-            argv = _command(list(part.get("command", []))) + [_fill(a, text) for a in part.get("args", [])]
-            log_path = os.path.join(logs, f"{name}.{step}.log")
-            with open(log_path, "w") as fh:
-                code = subprocess.call(argv, stdout=fh, stderr=subprocess.STDOUT, cwd=cwd, env=child_env)
-            if code != 0:
-                raise SmokeRunError(f"task {name} ({step}) failed with exit {code}: {_last_error(log_path)} "
-                                    f"(log: {log_path})")
+        driven = _run_steps(name, container, executor_input, os.path.join(logs, name), cwd, child_env)
         produced = _executor_output(executor_input["outputs"]["outputFile"])
         for key, artifacts in outputs.items():
             back = produced.get(key)
             if back:  # the executor's ExecutorOutput carries the final metadata (split names, blessed, pushed)
-                for mine, theirs in zip(artifacts, back):
-                    mine["metadata"] = theirs.get("metadata", {})
+                for mine, theirs, before in zip(artifacts, back, driven.get(key) or [{}] * len(back)):
+                    mine["metadata"] = {**before.get("metadata", {}), **theirs.get("metadata", {})}
                     mine["uri"] = theirs.get("uri", mine["uri"])
             for artifact in artifacts:
                 registry.append({**artifact, "schema_title": _schema_title(artifact["type"]), "state": "LIVE"})
@@ -150,6 +142,46 @@ def smoke_run(job: dict[str, Any], out_dir: str, log: Callable[[str], None] = pr
                 result.pushed = artifact["metadata"].get("pushed_destination")
     result.seconds = time.monotonic() - started
     return result
+
+
+def _run_steps(name: str, container: dict, executor_input: dict, log_prefix: str, cwd: str | None,
+               env: dict[str, str]) -> dict[str, list[dict]]:
+    """The task's driver (pre-cache-check hook), if any, then its executor; what the driver resolved per output
+    artifact (ExampleGen's span, version and fingerprint), which the executor's own output would not carry.
+
+    As the launcher does, the parameters the driver resolved (the span's input_config, span, version) are the
+    executor's parameters: TFX's entrypoint reads them back itself only in the 2.1 schema's map.
+    """
+    hook = container.get("lifecycle", {}).get("preCacheCheck")
+    output_file = executor_input["outputs"]["outputFile"]
+    driven: dict[str, list[dict]] = {}
+    for step, part in ([("driver", hook)] if hook else []) + [("executor", container)]:
+        text = json.dumps(executor_input, sort_keys=True)
+        argv = _command(list(part.get("command", []))) + [_fill(a, text) for a in part.get("args", [])]
+        log_path = f"{log_prefix}.{step}.log"
+        with open(log_path, "w") as fh:
+            code = subprocess.call(argv, stdout=fh, stderr=subprocess.STDOUT, cwd=cwd, env=env)
+        if code != 0:
+            raise SmokeRunError(f"task {name} ({step}) failed with exit {code}: {_last_error(log_path)} "
+                                f"(log: {log_path})")
+        if step == "driver":
+            driven = _executor_output(output_file)
+            executor_input = {**executor_input, "inputs": _with_resolved(executor_input["inputs"], output_file)}
+    return driven
+
+
+def _with_resolved(inputs: dict, output_file: str) -> dict:
+    """The task's inputs with the parameters a driver wrote (ExecutorOutput.parameter_values) in both maps."""
+    with open(output_file) as fh:
+        resolved = json.load(fh).get("parameterValues", {})
+    old = dict(inputs.get("parameters", {}))
+    for key, value in resolved.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            old[key] = {"intValue": str(int(value))} if float(value).is_integer() else {"doubleValue": value}
+        elif isinstance(value, str):
+            old[key] = {"stringValue": value}
+    return {**inputs, **({"parameters": old} if old else {}),
+            "parameterValues": {**inputs.get("parameterValues", {}), **resolved}}
 
 
 def _parameters(task: dict) -> dict[str, Any]:

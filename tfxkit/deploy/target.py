@@ -13,8 +13,10 @@ from pathlib import Path
 
 from tfxkit.config.errors import SpecError, SpecErrors
 from tfxkit.config.load import LoadedSpec
-from tfxkit.config.paths import PKG_SCHEME
+from tfxkit.config.paths import PKG_SCHEME, split_input
 from tfxkit.config.sections.kubeflow import cpu_count, memory_gb
+from tfxkit.config.spans import has_span_spec, placeholders
+from tfxkit.dag.example_gens import ClusterSpans, cluster_spans, selected_spans
 from tfxkit.dag.plan import ClusterTarget, plan_nodes
 
 REMOTE_SCHEMES = ("gs://", "s3://", "minio://")
@@ -97,6 +99,10 @@ def resolve_target(loaded: LoadedSpec, workdir: str | None = None, local_root: s
              "the Kubeflow Pipelines UI or an alerting rule on its runs)")
 
     data_path = _data_path(loaded, problems, in_image)
+    if cluster_spans(loaded) == ClusterSpans.TOO_MANY:
+        problems.append((("data", "spans"), f"a window of {len(selected_spans(loaded).spans)} spans cannot "
+                         "compile for Kubeflow: TFX's V2 compiler takes one channel per input, not the union of "
+                         "the spans' Examples (expected latest, {last: 1} or {from: A, to: A})", False))
     schema_file = None
     if spec.schema_.file:
         schema_file = in_image(loaded.resolve(spec.schema_.file), ("schema", "file"), "schema")
@@ -130,13 +136,34 @@ def _data_path(loaded: LoadedSpec, problems: list, in_image) -> str:
         if not cluster_readable(kubeflow.data, loaded):
             problems.append((("kubeflow", "data"), f"'{kubeflow.data}' is a local path the cluster cannot read "
                              "(expected a remote URI, a path under kubeflow.mounts, or 'baked')", False))
-        return kubeflow.data
+        return _cluster_span_pattern(loaded, problems)
     if cluster_readable(spec.data.path, loaded):
         return spec.data.path
     problems.append((("data", "path"), f"'{spec.data.path}' is a local path the cluster cannot read (expected "
                      "kubeflow.data: a remote URI, a path under kubeflow.mounts, or 'baked' to copy it into "
                      "the image)", False))
     return ""
+
+
+def _cluster_span_pattern(loaded: LoadedSpec, problems: list) -> str:
+    """kubeflow.data for a spans spec: the cluster's own pattern (the same placeholders as data.path), or the
+    cluster's data root, under which data.path's pattern part is kept ('gs://b/taxi' + 'span-{SPAN}/*.csv').
+
+    The window is applied to the spans of data.path when compiling (what `plan` shows); TFX's driver
+    then reads each selected span, its newest version, from the cluster's path at run time.
+    """
+    declared, cluster = loaded.spec.data.path, loaded.spec.kubeflow.data or ""
+    spans, cluster_spans = has_span_spec(declared), has_span_spec(cluster)
+    if not spans and cluster_spans:
+        problems.append((("kubeflow", "data"), f"'{cluster}' names spans but data.path '{declared}' does not "
+                         "(expected {SPAN} or a date in both, or in neither)", False))
+    elif spans and not cluster_spans:
+        return f"{cluster.rstrip('/')}/{split_input(loaded.resolve(declared))[1]}"
+    elif spans and placeholders(cluster) != placeholders(declared):
+        problems.append((("kubeflow", "data"), f"'{cluster}' names spans with {', '.join(placeholders(cluster))} "
+                         f"but data.path with {', '.join(placeholders(declared))} (expected the same placeholders, "
+                         "or the cluster's data root alone, e.g. 'gs://bucket/data')", False))
+    return cluster
 
 
 def _push_destination(loaded: LoadedSpec, problems: list, root: str | None, local_root: str | None) -> str:
