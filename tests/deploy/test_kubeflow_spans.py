@@ -125,3 +125,15 @@ def test_compiled_pinned_span_is_a_static_range(tmp_path):
     found = compiled_gen(tmp_path, "spans: {from: 2, to: 2}")
     assert (found["task"], found["input_base"], found["range"]) == (
         "CsvExampleGen-span-2", "gs://bucket/taxi", {"static_range": {"start_span_number": 2, "end_span_number": 2}})
+
+
+def test_plan_shows_the_compiled_example_gen_with_its_components_resources(tmp_path):
+    spec = spans_spec(tmp_path)
+    result = plan_kubeflow(spec, "gs://bucket/taxi")
+    assert result.code == 0, result.stderr
+    assert " 1. CsvExampleGen-latest-span " in result.stdout and "-span-3" not in result.stdout, result.stdout
+    loaded = load_spec(spec, {"kubeflow": {**CLUSTER, "data": "gs://bucket/taxi", "resources": {"cpu": 2},
+                                           "components": {"CsvExampleGen": {"memory": "4Gi"}}}})
+    resources = resolve_target(loaded).resources
+    assert resources["CsvExampleGen-latest-span"] == {"cpu": 2.0, "memory_gb": 4.294967}
+    assert resources["Trainer"] == {"cpu": 2.0}

@@ -55,7 +55,7 @@ def _kubeflow(args: argparse.Namespace) -> int:
     from tfxkit.dag.plan import plan_nodes
 
     loaded, target = load_target(args)
-    nodes = plan_nodes(loaded)
+    nodes = plan_nodes(loaded, target)  # the compiled nodes (a span's ExampleGen is the cluster's)
     if args.json:
         print(json.dumps({"target": asdict(target), "nodes": [n.id for n in nodes]}, indent=2))
         return EXIT_OK

@@ -50,7 +50,7 @@ from tfxkit.config.load import LoadedSpec
 from tfxkit.config.paths import split_input
 from tfxkit.config.sections.components import CODE_HASH_PROPERTY, RUN_FACTS
 from tfxkit.dag.evaluation import eval_config
-from tfxkit.dag.example_gens import selected_files
+from tfxkit.dag.example_gens import LATEST_SPAN, selected_files
 from tfxkit.dag.nodes import Kind, Node, Source, sources
 from tfxkit.dag.plan import ClusterTarget, DriftBaseline, plan_nodes
 from tfxkit.dag.staging import content_addressed_copy
@@ -106,7 +106,7 @@ def _example_gen_configs(node: Node) -> dict[str, Any]:
     span = node.params.get("span")
     if span is None:
         ranged = {}
-    elif span == "latest":  # a compiled pipeline's window of the newest span: TFX's driver resolves it per run
+    elif span == LATEST_SPAN:  # a compiled pipeline's window of the newest span: TFX's driver resolves it per run
         ranged = {"range_config": range_config_pb2.RangeConfig(rolling_range=range_config_pb2.RollingRange(
             num_spans=1))}
     else:

@@ -29,6 +29,16 @@ _GENS = {"csv": ("CsvExampleGen", Kind.CSV_EXAMPLE_GEN), "tfrecord": ("ImportExa
          "parquet": ("ParquetExampleGen", Kind.FILE_EXAMPLE_GEN), "avro": ("AvroExampleGen", Kind.FILE_EXAMPLE_GEN)}
 SPAN_ID = "{gen}-span-{span}"
 LATEST_ID = "{gen}-latest-span"
+LATEST_SPAN = "latest"  # a node's `span` parameter for TFX's RollingRange of one span (compiled pipelines)
+
+
+def component_of(node_id: str) -> str:
+    """The ExampleGen a span node is ('CsvExampleGen-span-3', 'CsvExampleGen-latest-span' -> 'CsvExampleGen'),
+    so that settings keyed by component (kubeflow.components) reach every span's node; other ids unchanged."""
+    for gen_id, _ in _GENS.values():
+        if node_id == LATEST_ID.format(gen=gen_id) or node_id.startswith(SPAN_ID.format(gen=gen_id, span="")):
+            return gen_id
+    return node_id
 
 
 class ClusterSpans(Enum):
@@ -98,7 +108,7 @@ def example_gen_nodes(loaded: LoadedSpec, cluster: Any) -> list[Node]:
     if cluster and cluster_spans(loaded) == ClusterSpans.LATEST_AT_RUN_TIME:
         # One id whatever the span: the compiled pipeline is reused by every scheduled run.
         return [Node(LATEST_ID.format(gen=gen_id), kind, f"{gen_id} (the newest span at run time)",
-                     outputs=("examples",), params={**params, "span": "latest"},
+                     outputs=("examples",), params={**params, "span": LATEST_SPAN},
                      shown={"input": cluster.data_path, "span": "the newest on the cluster when the run starts "
                             f"(now on disk here: {selection.label(selection.spans[-1])})", "split": split})]
     return [Node(SPAN_ID.format(gen=gen_id, span=sv.span), kind, f"{gen_id} (span {selection.label(sv)})",

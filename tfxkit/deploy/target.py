@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from tfxkit.config.errors import SpecError, SpecErrors
@@ -16,7 +17,7 @@ from tfxkit.config.load import LoadedSpec
 from tfxkit.config.paths import PKG_SCHEME, split_input
 from tfxkit.config.sections.kubeflow import cpu_count, memory_gb
 from tfxkit.config.spans import has_span_spec, placeholders
-from tfxkit.dag.example_gens import ClusterSpans, cluster_spans, selected_spans
+from tfxkit.dag.example_gens import ClusterSpans, cluster_spans, component_of, selected_spans
 from tfxkit.dag.plan import ClusterTarget, plan_nodes
 
 REMOTE_SCHEMES = ("gs://", "s3://", "minio://")
@@ -114,15 +115,15 @@ def resolve_target(loaded: LoadedSpec, workdir: str | None = None, local_root: s
     push = _push_destination(loaded, problems, root, local_root)
     if problems:
         raise _errors(loaded, problems)
-    return ClusterTarget(
+    target = ClusterTarget(
         name=name,
         image=kubeflow.image or "",
         pipeline_root=root or "",
         data_path=data_path,
         schema_file=schema_file,
         push_destination=push,
-        resources=resources_by_node(loaded),
     )
+    return replace(target, resources=resources_by_node(loaded, target))
 
 
 def _data_path(loaded: LoadedSpec, problems: list, in_image) -> str:
@@ -182,14 +183,15 @@ def _push_destination(loaded: LoadedSpec, problems: list, root: str | None, loca
     return push
 
 
-def resources_by_node(loaded: LoadedSpec) -> dict[str, dict]:
-    """Each node's resources: the default section, overridden key by key by the component's own."""
+def resources_by_node(loaded: LoadedSpec, cluster: ClusterTarget) -> dict[str, dict]:
+    """Each compiled node's resources: the default section, overridden key by key by the component's own (a span's
+    ExampleGen takes its ExampleGen's: `kubeflow.components.CsvExampleGen`)."""
     kubeflow = loaded.spec.kubeflow
     out: dict[str, dict] = {}
-    for node in plan_nodes(loaded):
+    for node in plan_nodes(loaded, cluster):
         merged = kubeflow.resources.model_dump(exclude_none=True, exclude_defaults=True)
-        merged.update((kubeflow.components.get(node.id) or kubeflow.resources).model_dump(
-            exclude_none=True, exclude_defaults=True))
+        own = kubeflow.components.get(node.id) or kubeflow.components.get(component_of(node.id))
+        merged.update((own or kubeflow.resources).model_dump(exclude_none=True, exclude_defaults=True))
         res: dict = {}
         if "cpu" in merged:
             res["cpu"] = cpu_count(merged["cpu"])
