@@ -96,3 +96,23 @@ def test_date_spans_are_named_by_their_date(tmp_path, capsys):
     assert span_lines == [f"span 2026-11-0{day} (span {days[day]})" for day in (3, 4)]
     _, runs = cli(capsys, "runs", "--metadata", builder.url)
     assert runs.splitlines()[1].endswith("spans 2026-11-03, 2026-11-04")
+
+
+def test_the_drift_baseline_is_the_statistics_of_the_served_model_s_newest_span(spans_history):
+    """StatisticsGen (and so the gate) reads the newest span only: the served model's data is described by that
+    span's statistics, not by a statistics of its oldest span (which no run computed here)."""
+    from tfxkit.lineage.provenance import served_statistics
+
+    builder, _, second, _ = spans_history
+    statistics, run_id = served_statistics(builder.store(), builder.pipeline)
+    assert statistics.id == second.artifact_id("StatisticsGen", "statistics") and run_id == second.run_id
+
+
+def test_a_spans_run_stopped_at_the_gate_shows_the_span_it_stopped(tmp_path, capsys):
+    from tests.mlmd_store import ANOMALY, spans_history
+
+    builder, _, _, data = spans_history(tmp_path)
+    gated = builder.run(anomalies={"island": ANOMALY})
+    _, out = cli(capsys, "lineage", "--metadata", builder.url, gated.run_id, "--format", "json")
+    examples = json.loads(out)["examples"]
+    assert examples["span"] == 3 and examples["node"] == "CsvExampleGen-span-3", examples

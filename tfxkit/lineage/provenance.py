@@ -48,7 +48,7 @@ def served_statistics(store: Store, pipeline: str) -> tuple[Artifact, str] | Non
     trainer = graph.producer(graph.inputs(pusher, "model").id) if graph.inputs(pusher, "model") else None
     transform_graph = graph.inputs(trainer, "transform_graph")
     transform = graph.producer(transform_graph.id) if transform_graph else None
-    statistics = _first_output(graph, graph.inputs(transform, "examples") if transform else None,
+    statistics = _first_output(graph, newest_examples(graph.all_inputs(transform, "examples")),
                                "StatisticsGen", "statistics")
     return (statistics, graph.run_of(pusher) or "?") if statistics is not None else None
 
@@ -169,11 +169,12 @@ def provenance(store: Store, pipeline: str, target: str = "latest") -> dict:
 
     transform_graph = graph.inputs(trainer, "transform_graph")
     transform = graph.producer(transform_graph.id) if transform_graph else None
-    examples = graph.inputs(transform, "examples") if transform else None
+    examples = newest_examples(graph.all_inputs(transform, "examples"))
     schema = graph.inputs(transform, "schema") if transform else None
     if examples is None:  # no model (a gated or failed run): the run's own data
-        gen = next((e for n, e in run_executions.items() if n.endswith("ExampleGen")), None)
-        examples = graph.output(gen, "examples")
+        # The run's own ExampleGen's, or with spans the newest span's (StatisticsGen and the gate read it).
+        examples = newest_examples([a for n, e in run_executions.items() if "ExampleGen" in n
+                                    for a in [graph.output(e, "examples")] if a is not None])
         schema_node = run_executions.get("ImportSchemaGen") or run_executions.get("SchemaGen")
         schema = graph.output(schema_node, "schema")
     statistics = _first_output(graph, examples, "StatisticsGen", "statistics")
@@ -200,6 +201,13 @@ def provenance(store: Store, pipeline: str, target: str = "latest") -> dict:
         "run": row.to_json() if row else None,
         "spec": _spec(run),
     }
+
+
+def newest_examples(examples: list[Artifact]) -> Artifact | None:
+    """Of a run's Examples, the newest span's (newest version): the data StatisticsGen, and so the data gate and
+    the drift baseline, described in that run. A plain data path has one Examples, its own newest."""
+    return max(examples, key=lambda e: (int(e.properties.get("span") or 0), int(e.properties.get("version") or 0)),
+               default=None)
 
 
 def _spans(graph: Graph, transform: Execution | None, run_spans: list[dict]) -> list[dict]:
