@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from tfxkit.commands.audit import add_audit_args, answer
 from tfxkit.commands.common import CommandError, counted, overrides
@@ -34,18 +33,15 @@ def _notify(args: argparse.Namespace, done: dict) -> None:
     """The spec's `notify` targets hear of the rollback when they asked for `rolled_back`; never fails it."""
     from tfxkit.config.errors import SpecErrors
     from tfxkit.config.load import load_spec
-    from tfxkit.notify.send import Facts, notify
-
-    def warn(line: str) -> None:
-        print(f"tfxkit: warning: {line}", file=sys.stderr)
+    from tfxkit.notify.send import Facts, notify, warn_on_stderr
 
     try:
         loaded = load_spec(args.args[0], overrides(args))
     except SpecErrors:
-        return warn("the spec does not load (tfxkit validate says why): nobody was notified of the rollback")
+        return warn_on_stderr("the spec does not load (tfxkit validate says why): nobody was notified of the rollback")
     plan = done["plan"]
     notify(loaded.spec.notify, Facts(plan["pipeline"], done["run_id"], "rolled_back", plan["reason"],
-                                     pushed_to=done["folder"]), warn)
+                                     pushed_to=done["folder"]))
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -81,7 +82,12 @@ def _run(target: NotifyTarget, facts: Facts, timeout: float) -> None:
         raise RuntimeError(f"exited {done.returncode}" + (f": {last}" if last else ""))
 
 
-def notify(section: Optional[NotifySection], facts: Facts, warn: Callable[[str], None]) -> list[str]:
+def warn_on_stderr(line: str) -> None:
+    print(f"tfxkit: warning: {line}", file=sys.stderr)
+
+
+def notify(section: Optional[NotifySection], facts: Facts,
+           warn: Callable[[str], None] = warn_on_stderr) -> list[str]:
     """Send `facts` to every target when the section asks for this outcome; the targets that failed, each
     also passed to `warn` as one line. Returns within the section's timeout (plus a few milliseconds)."""
     if section is None or facts.outcome not in section.when:

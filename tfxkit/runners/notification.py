@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from tfxkit.config.load import LoadedSpec
 from tfxkit.notify.send import Facts, notify
 from tfxkit.runners.outcome import OutcomeKind, RunReport
@@ -21,4 +19,4 @@ def notify_run(loaded: LoadedSpec, report: RunReport) -> list[str]:
     reason = (report.error or report.not_pushed_reason or "").strip().splitlines()
     facts = Facts(loaded.spec.pipeline.name, report.run_id, event, reason[0] if reason else "", dict(report.metrics),
                   report.report_file, report.pushed_to)
-    return notify(loaded.spec.notify, facts, lambda line: print(f"tfxkit: warning: {line}", file=sys.stderr))
+    return notify(loaded.spec.notify, facts)
