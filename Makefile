@@ -16,7 +16,7 @@ lint: setup
 	.venv/bin/ruff check .
 
 test: lint
-	.venv/bin/python -m pytest -n 2 --dist loadfile
+	.venv/bin/python -m pytest -n 2 --dist loadfile --durations=25
 
 test-fast: setup
 	.venv/bin/python -m pytest -m "not e2e"
@@ -53,6 +53,7 @@ bench: setup
 	.venv/bin/python bench/e2e_vs_tfx.py
 	.venv/bin/python bench/trainer_throughput.py
 	.venv/bin/python bench/lineage_speed.py
+	nice -n 19 .venv/bin/python bench/floors.py
 
 .PHONY: bench-smoke bench-scale
 # Every benchmark at tiny sizes (figures mean nothing): what tests/e2e/test_bench_smoke.py runs in CI.
@@ -64,6 +65,7 @@ bench-smoke: setup
 	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/scale.py --example-gen --workers 2
 	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/scale.py --statistics-gen
 	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/continuous.py
+	TFXKIT_BENCH_SMOKE=1 .venv/bin/python bench/floors.py
 
 # The taxi pipeline at 10k, 100k and 1M rows on three runners (hours on 2 cores), lowest CPU priority.
 bench-scale: setup

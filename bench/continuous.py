@@ -43,6 +43,15 @@ def tfxkit(*args: str) -> tuple[float, subprocess.CompletedProcess]:
     return time.perf_counter() - started, proc
 
 
+def vocabulary_columns() -> tuple[str, ...]:
+    """The taxi spec's columns behind a vocabulary: each span holds all their values (the generator sees to it),
+    so every window's model has the served model's shape and warm start can take its weights."""
+    import yaml
+
+    features = yaml.safe_load((REPO / "pipelines/taxi.yaml").read_text(encoding="utf-8"))["transform"]["features"]
+    return tuple(name for name, how in features.items() if isinstance(how, dict) and how["transform"] == "vocabulary")
+
+
 def write_spec(work: Path, spans: int, epochs: int) -> Path:
     text = (REPO / "pipelines/taxi.yaml").read_text(encoding="utf-8")
     text = text.replace("pkg://tfx/examples/chicago_taxi_pipeline/data/big_tipper_label/data.csv",
@@ -80,9 +89,11 @@ def main() -> None:
     if args.smoke:
         args.rows, args.spans, args.epochs, args.warm_epochs = 2000, 2, 1, 1
     work = args.workdir or Path(tempfile.mkdtemp(prefix="tfxkit-continuous-"))
+    work.mkdir(parents=True, exist_ok=True)  # a --workdir that does not exist yet
     spec = write_spec(work, args.spans, args.epochs)
+    vocabularies = vocabulary_columns()
     for span in range(1, args.spans + 1):
-        generate(args.rows, work / "data" / f"span-{span}" / "part-0.csv", seed=span)
+        generate(args.rows, work / "data" / f"span-{span}" / "part-0.csv", seed=span, every_value=vocabularies)
     first = run_in(spec, work / "root")
     print(f"served model: {args.spans} spans x {args.rows} rows, {args.epochs} epochs: {first['seconds']:.1f} s, "
           f"AUC {first['auc']}, {first['status']}")
@@ -90,7 +101,8 @@ def main() -> None:
     roots = {name: work / f"root-{name}" for name in ("warm", "full")}
     for root in roots.values():
         shutil.copytree(work / "root", root)
-    generate(args.rows, work / "data" / f"span-{args.spans + 1}" / "part-0.csv", seed=args.spans + 1)
+    generate(args.rows, work / "data" / f"span-{args.spans + 1}" / "part-0.csv", seed=args.spans + 1,
+             every_value=vocabularies)
     warm = run_in(spec, roots["warm"], "--set", "trainer.warm_start=true", "--set",
                   f"trainer.epochs={args.warm_epochs}")
     full = run_in(spec, roots["full"])

@@ -1,18 +1,23 @@
-"""How fast the audit commands answer on a store with 50 recorded runs.
+"""How fast the audit and served-model commands answer on a store with 1,000 recorded runs.
 
 Builds an SQLite store from one real penguin run (tfxkit run, local runner),
-then re-records that run 49 more times through the MLMD API (new run
-contexts, executions, artifacts and events with tfxkit's recorded facts), so
-the store holds 50 runs of 10 nodes each. Times `tfxkit runs`, `lineage
-latest`, `diff latest` and `lineage --from-data` as whole processes (the
+then re-records that run through the MLMD API (new run contexts, executions,
+artifacts and events with tfxkit's recorded facts) until the store holds
+`--runs` runs of 10 nodes each (default 1,000); every fifth copy pushed a
+version of its own (a version folder of hard links to the real push: 200
+versions), the others were not blessed; then `--rollbacks` real rollbacks
+(tfxkit.registry.rollback, default 20) to versions spread over the history.
+Times `tfxkit runs`, `lineage latest`, `diff latest`, `lineage --from-data`,
+`models`, `rollback --dry-run` and `gc --dry-run` as whole processes (the
 median of several), next to `python -c pass`, `import ml_metadata` (the floor:
-MLMD's protobuf runtime is pure Python in this stack) and `tfxkit validate`, measured in the same session, and checks with `python -X importtime` that none of them
-imports TensorFlow, TFX or Beam. Targets: under 1 s each, 0.5 s for `runs`.
+MLMD's protobuf runtime is pure Python in this stack) and `tfxkit validate`,
+measured in the same session, and checks with `python -X importtime` that none
+of them imports TensorFlow, TFX or Beam. Targets: under 1 s each, 0.5 s for `runs`.
 
-    .venv/bin/python bench/lineage_speed.py [--root DIR] [--repeat N] [--smoke]
+    .venv/bin/python bench/lineage_speed.py [--root DIR] [--repeat N] [--runs N] [--rollbacks N] [--smoke]
 
---smoke (or TFXKIT_BENCH_SMOKE=1) re-records 4 runs and times each command once (CI runs it so the
-benchmark never breaks unnoticed; its figures mean nothing).
+--smoke (or TFXKIT_BENCH_SMOKE=1) re-records 10 runs (2 pushed), makes 2 rollbacks and times each command
+once (CI runs it so the benchmark never breaks unnoticed; its figures mean nothing).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -42,8 +48,11 @@ def real_run(root: Path) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def rerecord(root: Path, total: int) -> int:
-    """Re-record the newest recorded run through MLMD until the store holds `total` runs; returns the count."""
+def rerecord(root: Path, total: int, push_every: int = 5) -> int:
+    """Re-record the newest recorded run through MLMD until the store holds `total` runs; returns the count.
+
+    Every `push_every`-th copy pushed a version of its own (a folder of hard links to the real push's files,
+    above every version before it); the others were not blessed and pushed nothing."""
     from ml_metadata import metadata_store
     from ml_metadata.proto import metadata_store_pb2 as pb
 
@@ -60,10 +69,18 @@ def rerecord(root: Path, total: int) -> int:
     context_of = {e.id: [c for c in store.get_contexts_by_execution(e.id) if c.type_id != run_type.id]
                   for e in executions}
     summary = json.loads(source.custom_properties["tfxkit_run"].string_value)
+    real_push = root / "serving" / Path(summary["pushed_to"]).name  # penguin.yaml pushes to <root>/serving; the
+    # store may be a copy of another root's (the smoke test's), whose recorded paths name that root
     for i in range(have, total):
+        pushed = i % push_every == 0
+        version = real_push.parent / str(int(real_push.name) + i) if pushed else None
+        if version is not None and not version.exists():
+            shutil.copytree(real_push, version, copy_function=os.link)
         run = pb.Context(type_id=run_type.id, name=f"{source.name}-copy{i:03d}")
         run.custom_properties.MergeFrom(source.custom_properties)
-        run.custom_properties["tfxkit_run"].string_value = json.dumps({**summary, "started": summary["started"] + i})
+        run.custom_properties["tfxkit_run"].string_value = json.dumps(
+            {**summary, "started": summary["started"] + i, "status": "pushed" if pushed else "not_blessed",
+             "pushed_to": str(version) if pushed else None})
         [run.id] = store.put_contexts([run])
         new_id: dict[int, int] = {}
         for execution in executions:
@@ -86,6 +103,14 @@ def rerecord(root: Path, total: int) -> int:
                     artifact.ClearField("external_id")
                     if artifact.name:
                         artifact.name = f"{artifact.name}-copy{i:03d}"
+                    if "pushed" in artifact.custom_properties:  # the Pusher's output: this copy's push, or none
+                        artifact.custom_properties["pushed"].int_value = int(pushed)
+                        if pushed:
+                            artifact.custom_properties["pushed_destination"].string_value = str(version)
+                            artifact.custom_properties["pushed_version"].string_value = version.name
+                        else:
+                            for name in ("pushed_destination", "pushed_version"):
+                                artifact.custom_properties.pop(name, None)
                 else:
                     [artifact] = store.get_artifacts_by_id([new_id.get(event.artifact_id, event.artifact_id)])
                 linked = pb.Event()
@@ -100,6 +125,26 @@ def rerecord(root: Path, total: int) -> int:
                 if old is not None:
                     new_id[old] = new
     return max(have, total)
+
+
+def roll_back(root: Path, count: int) -> int:
+    """`count` real rollbacks (tfxkit.registry.rollback), to versions spread over the history; returns how many
+    the store holds."""
+    from tfxkit.lineage.models import SERVING, model_versions
+    from tfxkit.metadata.connection import connection_config
+    from tfxkit.metadata.keys import ROLLBACK_TYPE
+    from tfxkit.metadata.store import Store
+    from tfxkit.registry.rollback import plan_rollback, rollback
+
+    store = Store(connection_config(f"sqlite:///{root / 'metadata.sqlite'}"))
+    have = len(store.executions_of_type(ROLLBACK_TYPE, "penguin"))
+    for i in range(have, count):
+        versions = model_versions(store, "penguin")
+        serving = next(v for v in versions if v.status == SERVING)
+        # pushes of another model than the one serving, spread over the history (a rollback refuses the serving one)
+        others = [v.version for v in versions if v.kind == "push" and v.model_id != serving.model_id]
+        rollback(store, plan_rollback(store, "penguin", f"benchmark rollback {i}", others[(i * 7) % len(others)]))
+    return max(have, count)
 
 
 def timed(args: list[str], repeat: int) -> float:
@@ -121,15 +166,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", help="pipeline root to (re)use; default: a temporary folder")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--rollbacks", type=int, default=20)
     parser.add_argument("--smoke", action="store_true", default=os.environ.get("TFXKIT_BENCH_SMOKE") == "1")
     args = parser.parse_args()
     if args.smoke:
-        args.repeat, args.runs = 1, 5
+        args.repeat, args.runs, args.rollbacks = 1, 10, 2
     root = Path(args.root or tempfile.mkdtemp(prefix="tfxkit-lineage-bench-")).resolve()
     real_run(root)
+    started = time.perf_counter()
     total = rerecord(root, args.runs)
-    print(f"store {root / 'metadata.sqlite'}: {total} runs of pipeline penguin")
+    rollbacks = roll_back(root, args.rollbacks)
+    versions = sum(1 for p in (root / "serving").iterdir() if p.name.isdigit())
+    print(f"store {root / 'metadata.sqlite'}: {total} runs of pipeline penguin, {versions} versions pushed, "
+          f"{rollbacks} rollbacks (built in {time.perf_counter() - started:.0f} s)")
     tfxkit = [sys.executable, "-m", "tfxkit"]
     cases = [
         ("python -c pass (interpreter start)", [sys.executable, "-c", "pass"], None),
@@ -139,6 +189,11 @@ def main() -> int:
         ("tfxkit lineage latest", [*tfxkit, "lineage", SPEC, "--root", str(root)], 1.0),
         ("tfxkit diff latest", [*tfxkit, "diff", SPEC, "latest", "--root", str(root)], 1.0),
         ("tfxkit lineage --from-data", [*tfxkit, "lineage", SPEC, "--root", str(root), "--from-data", DATA], 1.0),
+        ("tfxkit models", [*tfxkit, "models", SPEC, "--root", str(root)], 1.0),
+        ("tfxkit rollback --dry-run", [*tfxkit, "rollback", SPEC, "--root", str(root), "--reason", "bench",
+                                       "--dry-run"], 1.0),
+        ("tfxkit gc --keep 10 --dry-run", [*tfxkit, "gc", SPEC, "--root", str(root), "--keep", "10", "--dry-run"],
+         1.0),
     ]
     print(f"{'command':<38} {'median s':>9} {'target s':>9} {'ratio':>6}  heavy imports")
     failed = False

@@ -55,6 +55,7 @@ figures mean nothing (CI runs it so the benchmark cannot break unnoticed).
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
 import os
 import re
@@ -74,6 +75,7 @@ SPEC = "pipelines/taxi.yaml"
 SAMPLE = "tfx/examples/chicago_taxi_pipeline/data/big_tipper_label/data.csv"
 BEAM_COMPONENTS = ("StatisticsGen", "Transform", "Evaluator")
 RARE = 20  # at least this many rows carry each column
+EVERY = 8  # at least this many rows carry each value of an `every_value` column
 _DONE = re.compile(r"^✓ (\S+)\s+(?:cached|([0-9.]+) s)$")
 
 
@@ -89,8 +91,11 @@ def sample_path() -> Path:
     return Path(list(found.submodule_search_locations)[0]).parent / SAMPLE
 
 
-def generate(n: int, path: Path, seed: int = 0) -> Path:
-    """A taxi-like CSV of `n` rows (see the module docstring); the same file for the same n and seed."""
+def generate(n: int, path: Path, seed: int = 0, every_value: tuple[str, ...] = ()) -> Path:
+    """A taxi-like CSV of `n` rows (see the module docstring); the same file for the same n and seed.
+
+    Each column in `every_value` holds each of the sample's values in at least EVERY rows, so a vocabulary over any
+    of these files (or a window of them) has the same entries: a model's shape does not follow the draw."""
     import numpy as np
 
     with open(sample_path(), newline="", encoding="utf-8") as fh:
@@ -103,11 +108,21 @@ def generate(n: int, path: Path, seed: int = 0) -> Path:
     # The schema wants every column in every split; pickup_census_tract has one value in 15k rows, so a
     # draw could miss it or land it in one split only: RARE evenly spaced rows get a row that has it
     # (the jitter below makes them distinct records, so the hash split spreads them).
+    taken = set()
     for values in columns.values():
         if (values[pick] != "").sum() < RARE:
             having = np.flatnonzero(values != "")
             for k in range(RARE):
                 pick[k * n // RARE] = int(having[k % len(having)])
+                taken.add(k * n // RARE)
+    for name in every_value:  # rows of rarely drawn values replace random rows (not the rows placed before)
+        drawn = collections.Counter(columns[name][pick])
+        forced = [int(row) for value in sorted(set(columns[name])) if drawn[value] < EVERY
+                  for row in np.resize(np.flatnonzero(columns[name] == value), EVERY - drawn[value])]
+        if forced:
+            slots = rng.choice(np.setdiff1d(np.arange(n), list(taken)), size=len(forced), replace=False)
+            pick[slots] = forced
+            taken.update(slots.tolist())
     out = {name: values[pick] for name, values in columns.items()}
     scale = np.clip(rng.normal(1.0, 0.05, size=n), 0.8, 1.2)  # the same factor for fare and tips: the label holds
 

@@ -43,6 +43,16 @@ side. Throughput = training examples / timed seconds; the medians over the
 repetitions are compared (target: tfxkit >= 0.8x plain Keras). The
 input pipeline alone (`make_dataset` consumed by `Dataset.reduce`, two passes
 after a warm-up pass) is reported too, to show where the time goes.
+
+Hardware rows, side by side in the same run: the tfxkit side again under each
+of 1 and R replicas x float32 and mixed precision (`--replicas R`, default 2),
+at the same global batch (R replicas get `batch / R` each), so a row differs
+from the first only by the strategy or the policy. `--devices cpu` (default)
+splits the CPU into R logical devices before TensorFlow initialises
+(`trainer.cpu_replicas`; the 1-replica rows run on the first of them) and mixed
+means mixed_bfloat16; on 2 cores expect no speed-up: the point is the overhead
+figure and that nothing breaks. `--devices gpu` mirrors over the visible GPUs
+(R = their count) with mixed_float16; the run ends by printing that command.
 """
 
 from __future__ import annotations
@@ -85,7 +95,8 @@ from tfx_bsl.public import tfxio  # noqa: E402
 from tfxkit.config.spec import PipelineSpec  # noqa: E402
 from tfxkit.modules import preprocessing  # noqa: E402
 from tfxkit.modules.callbacks import training_callbacks  # noqa: E402
-from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus  # noqa: E402
+from tfxkit.modules.devices import split_cpu  # noqa: E402
+from tfxkit.modules.hardware import HardwarePlan, make_strategy, plan_hardware, visible_gpus  # noqa: E402
 from tfxkit.modules.model_builder import build_model  # noqa: E402
 from tfxkit.modules.training_data import fit_inputs, make_dataset  # noqa: E402
 
@@ -180,6 +191,10 @@ class EpochClock(keras.callbacks.Callback):
         self.start: float | None = None
         self.end: float | None = None
 
+    def on_train_begin(self, logs=None):
+        if self.warmup_epochs == 0:  # no warm-up: every epoch is timed
+            self.start = time.perf_counter()
+
     def on_epoch_end(self, epoch, logs=None):
         if epoch == self.warmup_epochs - 1:
             self.start = time.perf_counter()
@@ -191,17 +206,22 @@ class EpochClock(keras.callbacks.Callback):
 
 
 def measure_tfxkit(files: str, accessor: DataAccessor, tft_output, config: dict, work: Path, rep: int,
-                   warmup: int, n: int) -> float:
-    """run_fn's training path, timed after the warm-up epoch; returns examples per second."""
+                   warmup: int, n: int, plan: HardwarePlan | None = None) -> float:
+    """run_fn's training path, timed after the warm-up epoch; returns examples per second.
+
+    `plan`: the hardware to train on (a hardware row), else what run_fn would pick here; `batch_size` in
+    `config` is per replica, as in the spec.
+    """
     trainer = config["trainer"]
     label_key = f"{config['label']}_xf"
-    plan = plan_hardware(trainer["distribution"], trainer["mixed_precision"], visible_gpus())
+    if plan is None:
+        plan = plan_hardware(trainer["distribution"], trainer["mixed_precision"], visible_gpus())
     strategy = make_strategy(plan)
     batch_size = trainer["batch_size"] * strategy.num_replicas_in_sync
     started = time.monotonic()
     data = fit_inputs([files], [files], accessor, tft_output, label_key, batch_size)
-    print(f"  tfxkit fit_inputs (parse into memory, once per Trainer run): {time.monotonic() - started:.1f} s",
-          flush=True)
+    print(f"  tfxkit fit_inputs (parse into memory, once per Trainer run): {time.monotonic() - started:.1f} s"
+          f"{f' [{plan.short()}]' if plan.replicas > 1 or plan.precision != 'float32' else ''}", flush=True)
     data.pop("validation_data")  # the Keras side runs without validation too
     with strategy.scope():
         model = build_model(tft_output, config)
@@ -210,15 +230,52 @@ def measure_tfxkit(files: str, accessor: DataAccessor, tft_output, config: dict,
     callbacks = training_callbacks(trainer, str(run_dir / "model_run"), str(run_dir / ".resume")) + [clock]
     history = model.fit(**data, epochs=warmup + trainer["epochs"], callbacks=callbacks, verbose=0)
     assert len(history.epoch) == warmup + trainer["epochs"]
+    assert model.dtype_policy.name == plan.precision and strategy.num_replicas_in_sync == plan.replicas
+    keras.mixed_precision.set_global_policy("float32")
     return n * trainer["epochs"] / clock.seconds
 
 
-def measure_keras(x: dict, y: np.ndarray, tft_output, config: dict, warmup: int, source: str) -> float:
+def hardware_plans(devices: str, replicas: int, gpus: list[str]) -> list[HardwarePlan]:
+    """The hardware rows: 1 and `replicas` replicas, each in float32 and mixed precision."""
+    plans = []
+    for precision in ("off", "on"):
+        for count in sorted({1, replicas}):
+            if devices == "gpu":
+                plans.append(plan_hardware("default" if count == 1 else "mirrored", precision, gpus[:count]))
+            else:
+                plans.append(plan_hardware("default", precision, []) if count == 1 else
+                             plan_hardware("mirrored", precision, [], cpu_replicas=count))
+    return plans
+
+
+def with_batch(config: dict, batch_size: int) -> dict:
+    return {**config, "trainer": {**config["trainer"], "batch_size": batch_size}}
+
+
+def measure_hardware(plans: list[HardwarePlan], files: str, accessor: DataAccessor, tft_output, config: dict,
+                     work: Path, repeats: int, warmup: int, n: int) -> dict[str, list[float]]:
+    """{plan summary: examples per second per repetition}, interleaved, at the same global batch."""
+    rates: dict[str, list[float]] = {plan.short(): [] for plan in plans}
+    global_batch = config["trainer"]["batch_size"]
+    for rep in range(repeats):
+        for plan in plans if rep % 2 == 0 else plans[::-1]:
+            keras.backend.clear_session()
+            per_replica = with_batch(config, max(1, global_batch // plan.replicas))
+            rates[plan.short()].append(measure_tfxkit(files, accessor, tft_output, per_replica, work,
+                                                      100 + rep, warmup, n, plan))
+        print(f"  rep {rep + 1}: " + "   ".join(f"{k} {v[-1]:,.0f}" for k, v in rates.items()) + "  (ex/s)",
+              flush=True)
+    return rates
+
+
+def measure_keras(x: dict, y: np.ndarray, tft_output, config: dict, warmup: int, source: str,
+                  validation_data: tuple[dict, np.ndarray] | None = None) -> float:
     """Plain model.fit on in-memory data, same model and batch size; returns examples per second.
 
     source "numpy": fit(x=dict of numpy arrays, y, batch_size, shuffle=True) (Keras shuffles indices and
     gathers whole batches); "tensors": tf.data.Dataset.from_tensor_slices((x, y)), shuffled per example
-    over the whole data set, batched, prefetched.
+    over the whole data set, batched, prefetched. `validation_data` (in memory): evaluated after every epoch,
+    as tfxkit's Trainer does (bench/floors.py); none here.
     """
     trainer = config["trainer"]
     model = build_model(tft_output, config)
@@ -226,11 +283,11 @@ def measure_keras(x: dict, y: np.ndarray, tft_output, config: dict, warmup: int,
     epochs = warmup + trainer["epochs"]
     if source == "numpy":
         history = model.fit(x, y, batch_size=trainer["batch_size"], epochs=epochs, shuffle=True, callbacks=[clock],
-                            verbose=0)
+                            validation_data=validation_data, verbose=0)
     else:
         data = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(y)).batch(trainer["batch_size"])
                 .prefetch(tf.data.AUTOTUNE))
-        history = model.fit(data, epochs=epochs, callbacks=[clock], verbose=0)
+        history = model.fit(data, epochs=epochs, callbacks=[clock], validation_data=validation_data, verbose=0)
     assert len(history.epoch) == epochs
     return len(y) * trainer["epochs"] / clock.seconds
 
@@ -261,9 +318,18 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--smoke", action="store_true", default=os.environ.get("TFXKIT_BENCH_SMOKE") == "1",
                         help="tiny sizes: check that the benchmark runs (figures mean nothing)")
+    parser.add_argument("--devices", choices=["cpu", "gpu"], default="cpu",
+                        help="hardware rows: replicas on logical CPUs (bfloat16) or on the visible GPUs (float16)")
+    parser.add_argument("--replicas", type=int, default=2, help="logical CPU replicas of the hardware rows")
     args = parser.parse_args()
     if args.smoke:
         args.examples, args.epochs, args.warmup_epochs, args.repeats = 512, 1, 1, 1
+    gpus = visible_gpus()
+    if args.devices == "gpu" and not gpus:
+        parser.error("--devices gpu: TensorFlow sees no GPU here")
+    if args.devices == "cpu":
+        split_cpu(args.replicas)  # before anything below initialises TensorFlow's devices
+    replicas = len(gpus) if args.devices == "gpu" else args.replicas
 
     absl_logging.set_verbosity(absl_logging.WARNING)
     tf.get_logger().setLevel("ERROR")
@@ -315,6 +381,10 @@ def main() -> int:
               f"keras numpy {rates['numpy'][-1]:,.0f}   keras tf.data {rates['tensors'][-1]:,.0f}   "
               f"tfxkit input alone {rates['input'][-1]:,.0f}  (ex/s)")
     keras.mixed_precision.set_global_policy("float32")
+    print(f"bench: hardware rows ({args.devices}, {replicas} replicas, global batch {args.batch_size}):", flush=True)
+    plans = hardware_plans(args.devices, replicas, gpus)
+    hardware = measure_hardware(plans, files, accessor, tft_output, config, work, args.repeats,
+                                args.warmup_epochs, args.examples)
 
     median = {side: statistics.median(values) for side, values in rates.items()}
     smoke = " -- smoke mode: these figures mean nothing" if args.smoke else ""
@@ -331,6 +401,20 @@ def main() -> int:
         ratio = median["tfxkit"] / median[side]
         print(f"  ratio tfxkit / plain Keras ({text}) = {ratio:.2f}  (target >= {TARGET_RATIO}: "
               f"{'met' if ratio >= TARGET_RATIO else 'NOT met'})")
+
+    print(f"hardware (medians, training examples per second, global batch {args.batch_size}; 1-replica "
+          f"float32 = 1.00){smoke}:")
+    base = statistics.median(hardware[plans[0].short()])
+    print(f"  {'':<34} " + "   ".join(f"{c:>30}" for c in ("float32", "mixed")))
+    for count in sorted({plan.replicas for plan in plans}):
+        cells = []
+        for plan in (p for p in plans if p.replicas == count):
+            rate = statistics.median(hardware[plan.short()])
+            cells.append(f"{plan.precision} {rate:>9,.0f} ({rate / base:.2f}x)")
+        kind = next(p.device_kind for p in plans if p.replicas == count)
+        print(f"  {f'{count} replica(s) ({kind})':<34} " + "   ".join(f"{c:>30}" for c in cells))
+    print("  the same on a GPU host: python bench/trainer_throughput.py --devices gpu "
+          f"--examples {args.examples} --epochs {args.epochs} --batch-size {args.batch_size} --repeats {args.repeats}")
 
     if args.keep:
         print(f"bench: kept {work}")

@@ -54,6 +54,7 @@ from tfxkit.metadata.connection import connection_config
 from tfxkit.metadata.facts import file_fact
 from tfxkit.metadata.store import NODE, PIPELINE, PIPELINE_RUN, Store
 from tfxkit.modules import TRAINED_CONFIG, TRIAL_LOGS
+from tfxkit.runners.gate_finding import GateFinding
 from tfxkit.runners.outcome import run_spans
 from tfxkit.runners.record import record_run
 
@@ -367,7 +368,7 @@ class PipelineStore:
         checks = self._evaluations[evaluation.uri][0] if evaluation is not None else []
         run.metrics = {c["metric"]: c["value"] for c in checks if c["value"] is not None}
         if fail == "AnomaliesGate":
-            status, reason = "gated", "data anomalies stopped the run before Transform"
+            status, reason = "gated", GateFinding.SCHEMA_ANOMALIES.reason
         elif fail:
             status, reason = "failed", f"{fail} failed"
         elif pushed:
@@ -441,12 +442,12 @@ def metric_checks(loaded: LoadedSpec, accuracy: float, baseline: float | None) -
         gate = spec.evaluation.thresholds.get(name)
         failures = []
         if gate is not None and gate.lower_bound is not None and value < gate.lower_bound:
-            failures.append(f"{key} {value:.4f} is below lower_bound {gate.lower_bound:g} on all data")
+            failures.append(f"{name} {value:.4f} is below lower_bound {gate.lower_bound:g} on all data")
         if gate is not None and gate.upper_bound is not None and value > gate.upper_bound:
-            failures.append(f"{key} {value:.4f} is above upper_bound {gate.upper_bound:g} on all data")
+            failures.append(f"{name} {value:.4f} is above upper_bound {gate.upper_bound:g} on all data")
         if gate is not None and change is not None and gate.min_improvement is not None \
                 and change < gate.min_improvement:
-            failures.append(f"{key} changed by {change:.4f} vs the baseline (needs >= {gate.min_improvement:g}) "
+            failures.append(f"{name} changed by {change:.4f} vs the baseline (needs >= {gate.min_improvement:g}) "
                             "on all data")
         checks.append({"metric": name, "key": key, "value": value, "baseline": base, "change": change,
                        "threshold": gate.model_dump(exclude_none=True) if gate else None,
@@ -523,9 +524,22 @@ def write_training(uri: str, loaded: LoadedSpec, accuracy: float, hyperparameter
         "model": resolved["model"], "trainer": resolved["trainer"], "hyperparameters": best,
         "training": {"epochs_run": epochs, "max_epochs": epochs, "early_stopped_at_epoch": None, "best_epoch": None,
                      "seconds": 12.5, "final": {"loss": 0.1, "accuracy": accuracy}},
+        "hardware": hardware_record(resolved["trainer"]),
     }, indent=2, sort_keys=True))
     write_curves(uri, {"loss": [1.0 / (e + 1) for e in range(epochs)],
                        "accuracy": [accuracy * (e + 1) / epochs for e in range(epochs)]})
+
+
+def hardware_record(trainer: dict) -> dict:
+    """The Trainer's recorded hardware plan (HardwarePlan.record) for a CPU-only host: one replica, or the
+    spec's cpu_replicas logical CPUs; mixed_bfloat16 when mixed_precision is on."""
+    replicas = trainer.get("cpu_replicas") or 1
+    precision = "mixed_bfloat16" if trainer["mixed_precision"] == "on" else "float32"
+    devices = "logical CPU" if trainer.get("cpu_replicas") else "CPU"
+    return {"strategy": "mirrored" if trainer.get("cpu_replicas") else "default", "replicas": replicas,
+            "devices": devices, "gpus": [], "precision": precision, "loss_scaling": False, "why": "",
+            "batch_size_per_replica": trainer["batch_size"], "global_batch_size": trainer["batch_size"] * replicas,
+            "summary": f"{replicas} replica{'s' if replicas > 1 else ''} ({devices}), {precision}"}
 
 
 def write_curves(log_dir: str, metrics: dict[str, list[float]]) -> None:

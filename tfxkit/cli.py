@@ -20,11 +20,13 @@ from tfxkit.commands import (
     compile,
     deploy,
     diff,
+    gc,
     image,
     init,
     lineage,
     models,
     plan,
+    promote,
     report,
     reproduce,
     rollback,
@@ -37,8 +39,8 @@ from tfxkit.commands import (
 )
 from tfxkit.commands.common import EXIT_INTERRUPTED, EXIT_SPEC, CommandError
 
-VERBS = (init, validate, plan, run, watch, runs, models, rollback, lineage, diff, report, tensorboard, reproduce, schema,
-         compile, deploy, image)
+VERBS = (init, validate, plan, run, watch, runs, models, rollback, promote, gc, lineage, diff, report, tensorboard,
+         reproduce, schema, compile, deploy, image)
 
 
 class _OneLineParser(argparse.ArgumentParser):

@@ -29,6 +29,9 @@ from tfxkit.commands.common import CommandError
 from tfxkit.runners.watch import Look
 
 SPEC = str(REPO_ROOT / "pipelines/penguin.yaml")
+# promote's spec: the shared history's store, its pushes' folder named `staging`, and a `production` to promote to
+DESTINATIONS = "push.destinations={{staging: {root}/serving, production: {tmp}/prod}}"
+PROMOTE = ["promote", "{spec}", "{version}", "--set", "pipeline.root={root}", "--set", DESTINATIONS]
 CLUSTER = ["--set", "kubeflow.data=baked", "--pipeline-root", "gs://bucket/root", "--image", "registry.example/x:1"]
 
 
@@ -196,6 +199,47 @@ CASES: dict[str, list[Case]] = {
                           Case(["rollback", "--metadata", "{url}"], 2, refused("--reason"))],
     "rollback --dry-run": [Case(["rollback", "--metadata", "{url}", "--reason", "r", "--dry-run"], 0,
                                 says("dry run: nothing was changed"))],
+    # gc on the shared (read-only) history: --dry-run plans and changes nothing; tests/registry/test_gc.py removes
+    "gc --metadata": [Case(["gc", "--metadata", "{url}", "--keep", "1"], 2, refused("--metadata: gc removes files"))],
+    "gc --pipeline": [Case(["gc", "{spec}", "--root", "{root}", "--pipeline", "penguin", "--keep", "1", "--dry-run"],
+                           0, says("gc pipeline penguin")),
+                      Case(["gc", "{spec}", "--root", "{root}", "--pipeline", "nope", "--keep", "1", "--dry-run"], 2,
+                           refused("no runs of pipeline 'nope'"))],
+    "gc --format": [Case(["gc", "{spec}", "--root", "{root}", "--keep", "1", "--dry-run", "--format", "json"], 0,
+                         parses_as_json)],
+    "gc --root": [Case(["gc", "{spec}", "--root", "{root}", "--keep", "3", "--dry-run"], 0,
+                       says("would remove 0 artifacts"))],
+    "gc --set": [Case(["gc", "{spec}", "--set", "pipeline.root={root}", "--set", "pipeline.keep_runs=1", "--dry-run"],
+                      0, says("keeping the last 1 run (")),
+                 Case(["gc", "{spec}", "--set", "pipeline.keep_runs=0", "--dry-run"], 2,
+                      located("pipeline.keep_runs"))],
+    "gc --keep": [Case(["gc", "{spec}", "--root", "{root}", "--keep", "2", "--dry-run"], 0,
+                       says("keeping the last 2 runs (")),
+                  Case(["gc", "{spec}", "--root", "{root}", "--keep", "0"], 2, refused("--keep: expected 1 or more")),
+                  Case(["gc", "{spec}", "--root", "{root}"], 2, refused("--keep: say how many"))],
+    "gc --dry-run": [Case(["gc", "{spec}", "--root", "{root}", "--keep", "1", "--dry-run"], 0,
+                          says("(dry run: nothing was changed)"))],
+    # promote on the shared (read-only) history, its pushes in <root>/serving named `staging`: --dry-run plans the
+    # copy to `production`; tests/registry promotes
+    "promote --metadata": [Case(["promote", "--metadata", "{url}", "{version}", "--to", "production"], 2,
+                                refused("--metadata: promote reads the destinations from the spec"))],
+    "promote --pipeline": [Case([*PROMOTE, "--pipeline", "penguin", "--to", "production", "--dry-run"], 0,
+                                says("would promote model")),
+                           Case([*PROMOTE, "--pipeline", "nope", "--to", "production", "--dry-run"], 2,
+                                refused("no runs of pipeline 'nope'"))],
+    "promote --format": [Case([*PROMOTE, "--to", "production", "--dry-run", "--format", "json"], 0, parses_as_json)],
+    "promote --root": [Case(["promote", "{spec}", "{version}", "--root", "{root}", "--set", DESTINATIONS, "--to",
+                             "production", "--dry-run"], 0, says_filled("in {tmp}/prod"))],
+    "promote --set": [Case([*PROMOTE, "--to", "production", "--dry-run"], 0, says_filled("in {tmp}/prod")),
+                      Case([*PROMOTE, "--set", "bogus.key=1", "--to", "production"], 2, located("bogus: unknown key")),
+                      Case([*PROMOTE, "--set", "trainer.epochs=3", "--to", "production"], 2,
+                           refused("--set trainer.epochs: an audit reads only"))],
+    "promote --to": [Case([*PROMOTE, "--to", "production", "--dry-run"], 0, says("to production")),
+                     Case([*PROMOTE, "--to", "prod", "--dry-run"], 2, refused("--to prod: no destination 'prod'")),
+                     Case([*PROMOTE], 2, refused("--to"))],
+    "promote --reason": [Case([*PROMOTE, "--to", "production", "--reason", "canary ok", "--dry-run"], 0,
+                              says("reason: canary ok"))],
+    "promote --dry-run": [Case([*PROMOTE, "--to", "production", "--dry-run"], 0, says("dry run: nothing was changed"))],
     **_audit("lineage", [], says("served now")),
     "lineage --from-data": [Case(["lineage", "--metadata", "{url}", "--from-data", "{data}"], 0,
                                  says("models trained on it")),

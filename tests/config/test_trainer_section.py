@@ -56,6 +56,21 @@ def first_error(tmp_path: Path, body: str) -> str:
      "10:48: trainer.learning_rate.initial: -0.1 is too small (expected > 0.0)"),
     ("model: {task: binary}\ntrainer:\n  early_stopping: {patience: -1}\n",
      "10:30: trainer.early_stopping.patience: -1 is too small (expected >= 0)"),
+    ("model: {task: binary}\ntrainer:\n  cpu_replicas: 1\n",
+     "10:17: trainer.cpu_replicas: 1 is too small (expected >= 2)"),
+    ("model: {task: binary}\ntrainer:\n  cpu_replicas: two\n",
+     "10:17: trainer.cpu_replicas: expected an integer, got 'two'"),
+    ("model: {task: binary}\ntrainer:\n  distribution: default\n  cpu_replicas: 2\n",
+     "11:17: trainer.cpu_replicas: 2 replicas need MirroredStrategy, but distribution 'default' trains one "
+     "(expected distribution auto or mirrored, or no cpu_replicas)"),
+    ("model: {task: binary}\ntrainer:\n  distribution: multi_worker\n",
+     "10:17: trainer.distribution: multi_worker needs trainer.workers (expected the number of worker processes, "
+     "2 or more)"),
+    ("model: {task: binary}\ntrainer:\n  workers: 2\n",
+     "10:12: trainer.workers: 2 workers need distribution multi_worker (got 'auto')"),
+    ("model: {task: binary}\ntrainer:\n  distribution: multi_worker\n  workers: 2\n  cpu_replicas: 2\n",
+     "12:17: trainer.cpu_replicas: 2 replicas need MirroredStrategy, but multi_worker trains one per worker "
+     "process (trainer.workers) (expected distribution auto or mirrored, or no cpu_replicas)"),
     ("model: {task: binary, type: cnn}\n",
      "8:8: model: type 'cnn' needs a 'cnn' section"),
     ("model: {task: binary, type: cnn, cnn: {image: c, shape: [8, 8]}}\n",
@@ -83,3 +98,28 @@ def first_error(tmp_path: Path, body: str) -> str:
 ])
 def test_bad_trainer_setting(tmp_path, body, expected):
     assert first_error(tmp_path, body) == expected
+
+
+@pytest.mark.parametrize("trainer, expected", [
+    ("{}", (None, "auto")),
+    ("{cpu_replicas: 2}", (2, "auto")),
+    ("{mixed_precision: off}", (None, "off")),  # YAML reads a bare off as false
+    ("{distribution: multi_worker, workers: 3}", (None, "auto")),
+    ("{cpu_replicas: 4, distribution: mirrored, mixed_precision: on}", (4, "on")),
+])
+def test_cpu_replicas_accepted(tmp_path, trainer, expected):
+    (tmp_path / "data.csv").write_text(CSV)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(HEAD + f"model: {{task: binary}}\ntrainer: {trainer}\n")
+    section = load_spec(spec).spec.trainer
+    assert (section.cpu_replicas, section.mixed_precision) == expected
+
+
+def test_one_worker_is_too_few(tmp_path):
+    (tmp_path / "data.csv").write_text(CSV)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(HEAD + "model: {task: binary}\ntrainer:\n  distribution: multi_worker\n  workers: 1\n")
+    with pytest.raises(SpecErrors) as info:
+        load_spec(spec)
+    found = [f"{e.line}:{e.col}: {e.path}: {e.message}" for e in info.value.errors]
+    assert "11:12: trainer.workers: 1 is too small (expected >= 2)" in found

@@ -22,12 +22,20 @@ from tfxkit.deploy.target import resolve_target
 
 PIPELINES = sorted((REPO_ROOT / "pipelines").glob("*.yaml"))
 GOLDEN = REPO_ROOT / "tests/golden/penguin.kubeflow.json"
+GOLDEN_NOTIFY = REPO_ROOT / "tests/golden/penguin-notify.kubeflow.json"
 CLUSTER = {"image": "registry.example.com/ml/tfxkit:1.0", "pipeline_root": "gs://tfxkit-test/root", "data": "baked",
            "components": {"Trainer": {"cpu": 4, "memory": "8Gi"}}}
 RESOLVER_TASKS = {f"{RESOLVER_ID}-model-blessing-resolver", f"{RESOLVER_ID}-model-resolver"}
 # The one wiring that differs by design: locally the resolver takes the candidate model (to skip it);
 # TFX's V2 compiler only has LatestBlessedModelStrategy, which takes no inputs (docs/kubeflow.md).
 LOCAL_ONLY_EDGES = {("Trainer", RESOLVER_ID)}
+NOTIFY = {"when": ["failed", "succeeded"], "timeout": 5,
+          "targets": [{"webhook_env": "ALERTS_URL", "headers_env": {"Authorization": "ALERTS_TOKEN"}},
+                      {"command": ["/usr/local/bin/page-oncall", "--team", "ml"]}]}
+# The section as the exit task receives it: every key but the unset ones (None), defaults included.
+NOTIFY_AS_SENT = {"when": ["failed", "succeeded"], "timeout": 5.0,
+                  "targets": [{"webhook_env": "ALERTS_URL", "headers_env": {"Authorization": "ALERTS_TOKEN"}},
+                              {"headers_env": {}, "command": ["/usr/local/bin/page-oncall", "--team", "ml"]}]}
 
 
 def load(path: Path):
@@ -155,6 +163,16 @@ def _masked(text: str) -> str:
     return re.sub(r'(\\"code\\": \\")[0-9a-f]{16}', r"\1<modules-code-hash>", text)
 
 
+def _against_golden(text: str, golden: Path) -> None:
+    if os.environ.get("TFXKIT_UPDATE_GOLDEN"):  # rewrite, never compare the file with itself: nothing was checked
+        changed = not golden.exists() or _masked(text) != golden.read_text()
+        golden.write_text(_masked(text))
+        pytest.skip(f"golden rewritten ({'changed' if changed else 'unchanged'}): {golden}; review the diff "
+                    "(git diff tests/golden) and run again without TFXKIT_UPDATE_GOLDEN")
+    assert _masked(text) == golden.read_text(), (
+        f"the compiled pipeline changed ({golden.name}); review the diff and regenerate with TFXKIT_UPDATE_GOLDEN=1")
+
+
 def test_penguin_compiles_to_the_golden_file_byte_for_byte(compiled):
     from tfxkit.deploy.compile import compile_job, render
 
@@ -162,13 +180,36 @@ def test_penguin_compiles_to_the_golden_file_byte_for_byte(compiled):
     first = render(loaded, job, "kubeflow", "pipeline.json")
     again = render(loaded, compile_job(loaded, resolve_target(loaded)), "kubeflow", "pipeline.json")
     assert first == again, "compiling the same spec twice gave different bytes"
-    if os.environ.get("TFXKIT_UPDATE_GOLDEN"):  # rewrite, never compare the file with itself: nothing was checked
-        changed = not GOLDEN.exists() or _masked(first) != GOLDEN.read_text()
-        GOLDEN.write_text(_masked(first))
-        pytest.skip(f"golden rewritten ({'changed' if changed else 'unchanged'}): {GOLDEN}; review the diff "
-                    "(git diff tests/golden) and run again without TFXKIT_UPDATE_GOLDEN")
-    assert _masked(first) == GOLDEN.read_text(), (
-        "the compiled penguin pipeline changed; review the diff and regenerate with TFXKIT_UPDATE_GOLDEN=1")
+    assert "NotifyOnExit" not in first  # no notify section, no exit handler
+    _against_golden(first, GOLDEN)
+
+
+def test_notify_compiles_to_an_exit_task_after_the_unchanged_pipeline(compiled):
+    from tfxkit.deploy.compile import compile_job, platform_spec, render
+    from tfxkit.deploy.smoke import split_tasks
+
+    loaded = load_spec(REPO_ROOT / "pipelines/penguin.yaml", {"kubeflow": {**CLUSTER, "secrets": {
+        "ALERTS_URL": "alerts/url", "ALERTS_TOKEN": "alerts/token"}}, "notify": NOTIFY})
+    job = compile_job(loaded, resolve_target(loaded))
+    spec = job["pipelineSpec"]
+    root = spec["root"]["dag"]["tasks"]
+    assert set(root) == {"tfx-dag", "NotifyOnExit"}
+    exit_task = root["NotifyOnExit"]
+    assert exit_task["triggerPolicy"]["strategy"] == "ALL_UPSTREAM_TASKS_COMPLETED"
+    assert exit_task["inputs"]["parameters"]["final_status"] == {"taskFinalStatus": {"producerTask": "tfx-dag"}}
+    assert params({"inputs": {"parameters": {k: v for k, v in exit_task["inputs"]["parameters"].items()
+                                             if k != "final_status"}}}) == {
+        "notify": json.dumps(NOTIFY_AS_SENT, separators=(",", ":")), "pipeline": loaded.spec.pipeline.name}
+    args = spec["deploymentSpec"]["executors"]["NotifyOnExit_executor"]["container"]["args"]
+    assert args[args.index("--executor_class_path") + 1] == "tfxkit.components.notify_exit.executor.Executor"
+    # The pipeline under the exit handler is the one compiled without it, task for task.
+    tasks, exits = split_tasks(spec)
+    assert tasks == compiled["penguin"][1]["pipelineSpec"]["root"]["dag"]["tasks"] and list(exits) == ["NotifyOnExit"]
+    # The variables the section names reach the exit task's pod like every task's secrets.
+    k8s = platform_spec(loaded, spec)["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    assert {e["envVar"] for s in k8s["NotifyOnExit_executor"]["secretAsEnv"] for e in s["keyToEnv"]} == {
+        "ALERTS_URL", "ALERTS_TOKEN"}
+    _against_golden(render(loaded, job, "kubeflow", "pipeline.json"), GOLDEN_NOTIFY)
 
 
 def test_vertex_job_wraps_the_same_pipeline_spec(compiled):

@@ -60,6 +60,11 @@ def test_module_file_would_not_be_in_the_image(tmp_path):
             expect="module file would not be importable", key="transform.module_file")
 
 
+def test_multi_worker_is_refused(tmp_path):
+    refused(tmp_path, *OK, "--set", "trainer.distribution=multi_worker", "--set", "trainer.workers=2",
+            expect="multi_worker starts 2 worker processes on the Trainer's host", key="trainer.distribution")
+
+
 def test_schema_outside_the_project(tmp_path):
     schema = tmp_path / "elsewhere.pbtxt"
     shutil.copy(REPO_ROOT / "schemas/penguin.pbtxt", schema)
@@ -152,3 +157,9 @@ def test_committed_dockerfile_is_what_tfxkit_image_writes(tmp_path):
     out = tmp_path / "Dockerfile"
     assert run_cli("image", PENGUIN, "--set", "kubeflow.data=baked", "-o", str(out)).code == 0
     assert out.read_text() == (REPO_ROOT / "Dockerfile").read_text(), "regenerate: tfxkit image " + PENGUIN
+
+
+def test_local_first_destination(tmp_path):
+    """Kubeflow pushes where the pipeline does: the first of push.destinations, refused like push.destination."""
+    refused(tmp_path, *OK, "--set", "push.destinations={staging: /srv/staging, production: gs://b/prod}",
+            expect="'/srv/staging' is a local path the cluster cannot write", key="push.destinations.staging")

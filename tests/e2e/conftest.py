@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -39,6 +41,24 @@ def copy_of_served_root(penguin_first_run, tmp_path_factory, name: str) -> Path:
     return copy
 
 
+def run_on_first_use(runs: dict, name: str, tmp_path_factory, spec: str, *args: str) -> tuple[Path, CliResult]:
+    """(root, result) of `tfxkit run spec *args` into a fresh root, run the first time `name` is asked for and
+    kept in `runs` (a module-scoped dict) for the module's other tests; the run must have succeeded."""
+    if name not in runs:
+        root = tmp_path_factory.mktemp(f"{Path(spec).stem}-{name}")
+        runs[name] = root, run_cli("run", spec, "--root", str(root), *args, timeout=1800)
+    root, result = runs[name]
+    assert result.code == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return root, result
+
+
+def run_id_of(result: CliResult) -> str:
+    """The run id from the run's last line (`run 20261205-... finished in ...`)."""
+    match = re.search(r"^run (\S+) finished", result.stdout, re.M)
+    assert match, result.stdout[-2000:]
+    return match.group(1)
+
+
 def printed_metric(result: CliResult, name: str) -> float:
     """A metric from the run's summary lines (`  metric accuracy = 0.9881`)."""
     return float(result.stdout.split(f"metric {name} = ")[1].split()[0])
@@ -47,9 +67,10 @@ def printed_metric(result: CliResult, name: str) -> float:
 @pytest.fixture(scope="session")
 def penguin_tuned_run(tmp_path_factory) -> tuple:
     """(root, result) of `tfxkit run pipelines/penguin_tuned.yaml` into a fresh root: one tuned run shared
-    by the tuning and report tests."""
+    by the tuning, report and devices tests, on 2 logical CPU replicas (the Tuner's trials as the Trainer)."""
     root = tmp_path_factory.mktemp("penguin_tuned")
-    result: CliResult = run_cli("run", "pipelines/penguin_tuned.yaml", "--root", str(root))
+    result: CliResult = run_cli("run", "pipelines/penguin_tuned.yaml", "--root", str(root),
+                                "--set", "trainer.cpu_replicas=2")
     return root, result
 
 
@@ -159,3 +180,26 @@ def kill_while_held(root: Path, node: str, *args: str, hold_file: Path | None = 
         out.seek(0)
         err.seek(0)
         return CliResult(proc.returncode, out.read(), err.read())
+
+
+def penguin_rows(count: int) -> tuple[list[bytes], list[str]]:
+    """`count` complete rows of data/penguins, spread over the file (so every species is there), as serialized
+    tf.Examples without the label, and their species."""
+    import tensorflow as tf
+
+    with open(REPO_ROOT / "data/penguins/penguins.csv", newline="") as fh:
+        complete = [r for r in csv.DictReader(fh) if all(r.values())]
+    rows = complete[::len(complete) // count][:count]
+    examples = []
+    for r in rows:
+        feature = {
+            "island": tf.train.Feature(bytes_list=tf.train.BytesList(value=[r["island"].encode()])),
+            "sex": tf.train.Feature(bytes_list=tf.train.BytesList(value=[r["sex"].encode()])),
+            "year": tf.train.Feature(int64_list=tf.train.Int64List(value=[int(r["year"])])),
+        }
+        for col in ("bill_length_mm", "bill_depth_mm"):
+            feature[col] = tf.train.Feature(float_list=tf.train.FloatList(value=[float(r[col])]))
+        for col in ("flipper_length_mm", "body_mass_g"):
+            feature[col] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(r[col])]))
+        examples.append(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
+    return examples, [r["species"] for r in rows]

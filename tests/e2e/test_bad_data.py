@@ -23,7 +23,7 @@ from typing import Callable
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
-from tests.e2e.conftest import copy_of_served_root
+from tests.e2e.conftest import copy_of_served_root, run_id_of
 from tfxkit.dag.nodes import GATE_ID
 
 pytestmark = pytest.mark.e2e
@@ -215,12 +215,6 @@ def test_a_semicolon_file_with_data_delimiter_is_read_column_by_column(served_ro
     assert found and all(line.split("] ")[1].startswith("island:") for line in found), found
 
 
-def _run_id(result) -> str:
-    match = re.search(r"run (\S+) finished", result.stdout)
-    assert match, result.stdout[-2000:]
-    return match.group(1)
-
-
 def _execution_of(root: Path, run_id: str, node: str) -> int:
     """The id of `node`'s execution in run `run_id` (its contexts: pipeline_run `run_id`, node `penguin.node`)."""
     with sqlite3.connect(f"file:{root / 'metadata.sqlite'}?mode=ro", uri=True) as con:
@@ -253,7 +247,7 @@ def test_drift_auto_checks_nothing_before_a_model_is_served(penguin_first_run, s
     _, result = penguin_first_run
     assert result.code == 0, result.stderr[-2000:]
     assert "  pushed   " in result.stdout
-    assert _gate_drift(served_root, _run_id(result)) == ""
+    assert _gate_drift(served_root, run_id_of(result)) == ""
 
 
 def _doubled(value: str, _rng) -> str:
@@ -297,7 +291,7 @@ def _assert_trained_and_pushed(root: Path, result) -> str:
     for node in ("CsvExampleGen", GATE_ID, "Transform", "Trainer", "Pusher"):
         assert any(re.match(rf"✓ {node}\s+[0-9.]+ s$", line) for line in lines), (node, result.stdout)
     runs = json.loads(run_cli("runs", SPEC, "--root", str(root), "--format", "json", "--limit", "1").stdout)["runs"]
-    run_id = _run_id(result)
+    run_id = run_id_of(result)
     assert runs[0]["run_id"] == run_id and runs[0]["status"] == "pushed"
     lineage = json.loads(run_cli("lineage", SPEC, run_id, "--root", str(root), "--format", "json").stdout)
     # Every row read, each into its columns: ExampleValidator found nothing against the curated schema (a file
@@ -325,4 +319,4 @@ def test_without_thresholds_every_trained_model_is_pushed(drifted):
     """No evaluation thresholds: no quality gate, the Pusher reads the model alone (no blessing) and pushes it."""
     root, result = drifted["off"]
     assert result.code == 0 and "  pushed   " in result.stdout, result.stderr[-3000:]
-    assert _input_types(root, _run_id(result), "Pusher") == {"Model"}
+    assert _input_types(root, run_id_of(result), "Pusher") == {"Model"}

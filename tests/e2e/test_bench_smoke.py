@@ -7,6 +7,7 @@ each script runs to the end and prints its result table, nothing about speed.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -34,6 +35,9 @@ def test_trainer_throughput_smoke():
     out = run_bench("trainer_throughput.py").stdout
     assert "smoke mode" in out
     assert "ratio tfxkit / plain Keras (numpy)" in out and "ratio tfxkit / plain Keras (tf.data from tensors)" in out
+    # The hardware rows: 1 and 2 logical CPU replicas, float32 and mixed_bfloat16, side by side.
+    assert re.search(r"2 replica\(s\) \(logical CPU\) +float32 +[0-9,]+ \([0-9.]+x\) +mixed_bfloat16 ", out), out
+    assert "python bench/trainer_throughput.py --devices gpu" in out
 
 
 def test_lineage_speed_smoke(penguin_first_run, tmp_path):
@@ -44,7 +48,9 @@ def test_lineage_speed_smoke(penguin_first_run, tmp_path):
     shutil.copytree(root, copy)
     out = run_bench("lineage_speed.py", "--smoke", "--root", str(copy)).stdout
     assert "runs of pipeline penguin" in out
-    for command in ("tfxkit runs", "tfxkit lineage latest", "tfxkit diff latest", "tfxkit lineage --from-data"):
+    assert "2 rollbacks" in out
+    for command in ("tfxkit runs", "tfxkit lineage latest", "tfxkit diff latest", "tfxkit lineage --from-data",
+                    "tfxkit models", "tfxkit rollback --dry-run", "tfxkit gc --keep 10 --dry-run"):
         assert command in out
 
 
@@ -95,3 +101,14 @@ def test_continuous_smoke():
     assert "smoke mode" in out
     assert "| warm start | 1 |" in out and "| full retrain | 1 |" in out
     assert re.search(r"no new span: `tfxkit run` [\d.]+ s; floor", out), out[-2000:]
+
+
+def test_floors_smoke():
+    """The taxi pipeline's heavy components against their floors: a row per component with a finite ratio, the
+    floors doing the same work (ExampleGen's splits hold tfxkit's examples, the vocabularies equal the run's)."""
+    out = run_bench("floors.py").stdout
+    assert "smoke mode" in out
+    for component in ("CsvExampleGen", "StatisticsGen", "Transform", "Trainer", "Evaluator"):
+        row = re.search(rf"^\| 2,000 \| {component} \| [0-9.]+ \| [0-9.]+ \| ([0-9.]+)x \|$", out, re.M)
+        assert row and math.isfinite(float(row.group(1))) and float(row.group(1)) > 0, out[-3000:]
+    assert "the same as tfxkit's" in out and "5 of 5 vocabularies equal to the run's" in out, out[-3000:]

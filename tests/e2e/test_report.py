@@ -21,16 +21,10 @@ from markupsafe import escape
 
 from tests.conftest import REPO_ROOT, require_tool, run_cli, sigint_as_at_a_terminal
 from tests.e2e.browser import external_urls, open_in_chromium
-from tests.e2e.conftest import printed_metric, printed_path
+from tests.e2e.conftest import printed_metric, printed_path, run_id_of
 from tfxkit.lineage.shown import shown
 
 pytestmark = pytest.mark.e2e
-
-
-def _run_id(result) -> str:
-    match = re.search(r"^run (\S+) finished in", result.stdout, re.M)
-    assert match, result.stdout
-    return match.group(1)
 
 
 def _audit(spec: str, root: Path, *args: str) -> dict:
@@ -43,7 +37,7 @@ def _check_report(spec: str, root: Path, result, shot: Path) -> tuple[str, str]:
     """The run's own report: under the root, one self-contained file that renders without console errors and
     shows the model id, the accuracy and every component. Returns (page source, rendered DOM)."""
     assert result.code == 0, result.stderr[-3000:]
-    run_id = _run_id(result)
+    run_id = run_id_of(result)
     page = Path(printed_path(result, "report"))
     assert page == root / "reports" / f"run-{run_id}.html"
     html = page.read_text(encoding="utf-8")
@@ -82,7 +76,7 @@ def test_report_command_rewrites_the_same_page_without_tensorflow(penguin_first_
     root, result = penguin_first_run
     out = tmp_path / "again.html"
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "tfxkit", "report", "pipelines/penguin.yaml",
-                           _run_id(result), "--root", str(root), "-o", str(out)], cwd=REPO_ROOT, capture_output=True,
+                           run_id_of(result), "--root", str(root), "-o", str(out)], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == f"wrote {out}"
@@ -105,7 +99,7 @@ def test_report_command_rewrites_the_same_page_without_tensorflow(penguin_first_
 def test_tuned_run_report_shows_trials_and_best_values(penguin_tuned_run, tmp_path):
     root, result = penguin_tuned_run
     html, dom = _check_report("pipelines/penguin_tuned.yaml", root, result, tmp_path / "tuned-report.png")
-    best = _audit("pipelines/penguin_tuned.yaml", root, "lineage", _run_id(result))["model"]["training"][
+    best = _audit("pipelines/penguin_tuned.yaml", root, "lineage", run_id_of(result))["model"]["training"][
         "hyperparameters"]
     assert f'<code id="best-hyperparameters">{escape(shown(best))}</code>' in html  # as the page shows values
     trials = dom.split('id="trials"')[1].split("</table>")[0]
@@ -115,7 +109,7 @@ def test_tuned_run_report_shows_trials_and_best_values(penguin_tuned_run, tmp_pa
 
 def test_tensorboard_serves_the_trainer_and_every_trial(penguin_tuned_run):
     root, result = penguin_tuned_run
-    run_id = _run_id(result)
+    run_id = run_id_of(result)
     proc = subprocess.Popen([sys.executable, "-m", "tfxkit", "tensorboard", "pipelines/penguin_tuned.yaml",
                              "--root", str(root), "--port", str(_free_port())], cwd=REPO_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

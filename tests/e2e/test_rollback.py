@@ -1,6 +1,7 @@
 """Rollback on real TFX: penguin pushes twice (different epochs), `rollback --to` the first version serves its
 bytes again as a new highest version, the audit reaches the run that trained it through the rollback, the next
-run's Evaluator compares against it, and two rollbacks started at once on one store both land.
+run's Evaluator compares against it, two rollbacks started at once on one store both land, and the serving model
+is promoted to a second named destination (`production`) without changing what the pipeline serves.
 
 One chain per module on a fresh root (small epochs); the gate is loosened so every run is blessed and pushed.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
+from tfxkit.commands.common import EXIT_NOT_BLESSED
 
 pytestmark = pytest.mark.e2e
 
@@ -38,9 +40,9 @@ class Chain:
     rollback: dict  # `rollback --format json` of the rollback to version 1
 
 
-def _run(root: Path, epochs: int) -> str:
-    result = run_cli("run", SPEC, "--root", str(root), "--set", f"trainer.epochs={epochs}", *GATE)
-    assert result.code == 0, result.stdout[-2000:] + result.stderr[-3000:]
+def _run(root: Path, epochs: int, *args: str, code: int = 0) -> str:
+    result = run_cli("run", SPEC, "--root", str(root), "--set", f"trainer.epochs={epochs}", *GATE, *args)
+    assert result.code == code, result.stdout[-2000:] + result.stderr[-3000:]
     return re.search(r"run (\d{8}-\d{6}-\w+)", result.stdout).group(1)
 
 
@@ -114,8 +116,17 @@ def test_lineage_latest_reaches_the_run_that_trained_the_model_through_the_rollb
     assert runs[chain.rollback["run_id"]]["pushed_to"] == chain.rollback["folder"]
 
 
+# A run whose model no gate could bless: nothing of its own is in a destination or in a later run's lineage.
+REJECTED = ("--set", "trainer.epochs=1", "--set", "evaluation.thresholds.accuracy.lower_bound=0.999")
+
+
 @pytest.fixture(scope="module")
-def next_run(chain) -> str:
+def rejected_run(chain) -> str:
+    return _run(chain.root, 1, *REJECTED, code=EXIT_NOT_BLESSED)
+
+
+@pytest.fixture(scope="module")
+def next_run(chain, rejected_run) -> str:
     return _run(chain.root, 4)
 
 
@@ -158,3 +169,66 @@ def test_two_rollbacks_started_at_once_are_both_recorded_with_distinct_versions(
     assert [v["version"] for v in versions if v["status"] == "serving"] == [max(d["version"] for d in done)]
     served_model = {d["version"]: d["plan"]["target"]["model_id"] for d in done}[max(d["version"] for d in done)]
     assert _audit("lineage", chain.root)["model"]["artifact_id"] == served_model
+
+
+def test_promote_copies_the_serving_model_to_production_and_the_pipeline_s_serving_version_stays(chain, next_run):
+    """No extra run: the runs pushed to <root>/serving; promote names it `staging` (the first of push.destinations,
+    given by --set as a YAML flow mapping) and copies the model serving there to `production`."""
+    before = _audit("models", chain.root)["versions"]
+    [served] = [v for v in before if v["status"] == "serving"]
+    lineage_before = _audit("lineage", chain.root)["model"]["artifact_id"]
+    production = chain.root / "production"
+    destinations = f"push.destinations={{staging: {chain.root / 'serving'}, production: {production}}}"
+    done = _json("promote", SPEC, str(served["version"]), "--root", str(chain.root), "--set", destinations,
+                 "--to", "production", "--reason", "passed staging")
+    folder = Path(done["folder"])
+    assert folder.parent == production and [n for n in os.listdir(production)] == [folder.name]
+    assert _saved_model(folder) == _saved_model(Path(served["destination"]))  # that model's SavedModel bytes
+
+    versions = _audit("models", chain.root)["versions"]
+    rows = {v["version"]: v for v in versions}
+    promoted = rows[done["version"]]
+    assert (promoted["status"], promoted["kind"], promoted["destination_name"]) == ("serving", "promote", "production")
+    assert promoted["model_id"] == served["model_id"] and promoted["promotion"]["reason"] == "passed staging"
+    pipeline_serving = [v["version"] for v in versions if v["status"] == "serving" and v["kind"] != "promote"]
+    assert pipeline_serving == [served["version"]]  # the pipeline's serving version is unchanged
+    assert _audit("lineage", chain.root)["model"]["artifact_id"] == lineage_before
+    runs = {r["run_id"]: r for r in _audit("runs", chain.root)["runs"]}
+    assert runs[done["run_id"]]["status"] == "promoted"
+
+
+def _states(root: Path, run_id: str) -> dict[str, str]:
+    return next(r for r in _audit("runs", root)["runs"] if r["run_id"] == run_id)["nodes"]
+
+
+def test_gc_keeps_what_serves_and_the_last_run_and_a_forced_rerun_recomputes_what_it_removed(
+        chain, rejected_run, next_run):
+    """Runs last in the module (it removes files): gc --keep 1, then the rejected run's settings again."""
+    rejected = _audit("lineage", chain.root, rejected_run)
+    rejected_model = Path(rejected["model"]["uri"])
+    served_before = _audit("lineage", chain.root)
+    versions_before = _audit("models", chain.root)["versions"]
+
+    dry = _audit("gc", chain.root, "--keep", "1", "--dry-run")
+    assert rejected_model.is_dir() and dry["kept_runs"] == [next_run]
+    done = _audit("gc", chain.root, "--keep", "1")
+    assert done["bytes"] == dry["bytes"] > 0 and done["removals"] == dry["removals"]
+    gone = {r["artifact_id"] for r in done["removals"]}
+    assert rejected["model"]["artifact_id"] in gone and not rejected_model.exists()
+    assert not (chain.root / "logs" / f"run-{rejected_run}.log").exists()
+    # What serves, and its whole lineage, is untouched; every version is still where it was.
+    assert _audit("models", chain.root)["versions"] == versions_before
+    served = _audit("lineage", chain.root)
+    assert served == served_before and Path(served["model"]["uri"]).is_dir()
+    assert Path(served["examples"]["uri"]).is_dir() and Path(served["transform"]["uri"]).is_dir()
+    assert _audit("lineage", chain.root, rejected_run)["model"]["artifact_id"] == rejected["model"]["artifact_id"]
+
+    # The rejected run's settings again, forced: TFX's cache finds its Trainer's outputs DELETED and trains anew
+    # (the data nodes still come from the cache); pipeline.keep_runs then collects after the run by itself.
+    again = _run(chain.root, 1, *REJECTED, "--force", "--set", "pipeline.keep_runs=1", code=EXIT_NOT_BLESSED)
+    nodes = _states(chain.root, again)
+    assert nodes["Trainer"] == "complete" and nodes["CsvExampleGen"] == "cached" and nodes["Transform"] == "cached"
+    retrained = _audit("lineage", chain.root, again)["model"]
+    assert retrained["artifact_id"] != rejected["model"]["artifact_id"] and Path(retrained["uri"]).is_dir()
+    assert not (chain.root / "logs" / f"run-{next_run}.log").exists()  # keep_runs=1 kept only this run's
+    assert _audit("lineage", chain.root)["model"]["artifact_id"] == served["model"]["artifact_id"]

@@ -22,6 +22,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
 from tests.notify.webhook import Webhook
+from tfxkit.runners.gate_finding import GateFinding
 
 pytestmark = pytest.mark.e2e
 
@@ -157,6 +158,7 @@ def test_a_drifted_span_is_stopped_at_the_gate_naming_itself_and_nothing_is_push
     result = third["result"]
     assert result.code != 0 and third["run"]["status"] != "pushed"
     assert "data drift:" in result.stderr and "body_mass_g" in result.stderr
+    assert third["run"]["reason"] == GateFinding.DRIFT.reason  # `runs` says drift, not anomalies
     assert "span 3 (1 file(s)" in result.stderr and "data.exclude_spans: [3]" in result.stderr
     assert "Traceback" not in result.stderr
     assert third["served"] == history["span2"]["served"]

@@ -76,7 +76,7 @@ def test_a_run_whose_model_missed_its_threshold_is_not_pushed_and_shows_why(hist
     assert not p["blessing"]["blessed"] and p["blessing"]["run"] == history.third.run_id
     [check] = p["blessing"]["checks"]
     assert check["passed"] is False
-    assert check["failures"] == ["sparse_categorical_accuracy 0.9600 is below lower_bound 0.999 on all data"]
+    assert check["failures"] == ["accuracy 0.9600 is below lower_bound 0.999 on all data"]
 
 
 def test_an_earlier_push_is_no_longer_the_served_one(history):

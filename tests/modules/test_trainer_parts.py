@@ -1,4 +1,4 @@
-"""The Trainer's parts without a pipeline: schedules, callbacks, optimizer options, hardware plan.
+"""The Trainer's parts without a pipeline: schedules, callbacks, optimizer options (hardware: test_hardware.py).
 
 Configs are built the way production builds them: a small spec validated by
 the pydantic models and dumped to plain dicts (`PipelineSpec.model_dump()["trainer"]`).
@@ -20,7 +20,7 @@ import tf_keras as keras
 from tfxkit.config.sections.trainer import TrainerSection
 from tfxkit.config.spec import PipelineSpec
 from tfxkit.modules.callbacks import LogLearningRate, StepBudget, training_callbacks
-from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus
+from tfxkit.modules.hardware import make_strategy, plan_hardware
 from tfxkit.modules.model_builder import make_optimizer
 from tfxkit.modules.schedules import WarmUp, learning_rate
 
@@ -535,63 +535,13 @@ def test_no_backup_without_a_dir():
 # Hardware
 
 
-def test_plan_without_gpu():
-    plan = plan_hardware("auto", "auto", [])
-    assert (plan.strategy, plan.precision, plan.replicas, plan.gpus) == ("default", "float32", 1, ())
-    assert "CPU only" in plan.describe()
-
-
-def test_plan_with_two_gpus():
-    gpus = ["/physical_device:GPU:0", "/physical_device:GPU:1"]
-    plan = plan_hardware("auto", "auto", gpus)
-    assert (plan.strategy, plan.precision, plan.replicas) == ("mirrored", "mixed_float16", 2)
-    assert plan.gpus == tuple(gpus) and "2 GPU(s)" in plan.describe()
-
-
-@pytest.mark.parametrize("distribution,precision,gpus,expected", [
-    ("default", "off", ["/physical_device:GPU:0", "/physical_device:GPU:1"], ("default", "float32", 1)),
-    ("default", "auto", ["/physical_device:GPU:0", "/physical_device:GPU:1"], ("default", "mixed_float16", 1)),
-    ("auto", "off", ["/physical_device:GPU:0"], ("mirrored", "float32", 1)),
-    ("mirrored", "on", [], ("mirrored", "mixed_float16", 1)),
-    ("auto", "on", [], ("default", "mixed_float16", 1)),
-])
-def test_explicit_settings_override_auto(distribution, precision, gpus, expected):
-    plan = plan_hardware(distribution, precision, gpus)
-    assert (plan.strategy, plan.precision, plan.replicas) == expected
-
-
-def test_make_strategy_on_this_machine():
-    gpus = visible_gpus()
-    plan = plan_hardware("auto", "auto", gpus)
-    try:
-        strategy = make_strategy(plan)
-        if gpus:
-            assert isinstance(strategy, tf.distribute.MirroredStrategy)
-            assert strategy.num_replicas_in_sync == len(gpus)
-            assert keras.mixed_precision.global_policy().name == "mixed_float16"
-        else:
-            assert strategy is tf.distribute.get_strategy() and not tf.distribute.has_strategy()
-            assert strategy.num_replicas_in_sync == 1
-            assert keras.mixed_precision.global_policy().name == "float32"
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
-
-
-def test_make_strategy_applies_precision():
-    try:
-        make_strategy(plan_hardware("default", "on", []))
-        assert keras.mixed_precision.global_policy().name == "mixed_float16"
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
-    assert keras.mixed_precision.global_policy().name == "float32"
-
-
 def test_learning_rate_logged_under_mixed_precision(tmp_path):
-    """With mixed_float16 compile() wraps the optimizer in a LossScaleOptimizer; the rate is still logged."""
-    trainer = trainer_config(optimizer="sgd", mixed_precision="on",
+    """With mixed_float16 (a GPU's policy; set here without one) compile() wraps the optimizer in a
+    LossScaleOptimizer; the rate is still logged."""
+    trainer = trainer_config(optimizer="sgd", mixed_precision="on", distribution="default",
                              learning_rate={"schedule": "cosine", "initial": 0.1, "decay_steps": 8})
     try:
-        make_strategy(plan_hardware(trainer["distribution"], trainer["mixed_precision"], []))
+        make_strategy(plan_hardware(trainer["distribution"], trainer["mixed_precision"], ["/physical_device:GPU:0"]))
         model = tiny_model(trainer)
         assert isinstance(model.optimizer, keras.mixed_precision.LossScaleOptimizer)
         x = np.ones((20, 1), np.float32)

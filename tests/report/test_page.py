@@ -20,6 +20,7 @@ def test_a_pushed_run_s_page(lineage_history):
     for feature in ("bill_length_mm", "body_mass_g", "island", "sex"):
         assert f'id="feature-{feature}"' in page
     assert 'id="curve-loss"' in page and 'id="curve-accuracy"' in page
+    assert '<td id="hardware">1 replica (CPU), float32; global batch 16 (16 per replica)</td>' in page
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
 
 

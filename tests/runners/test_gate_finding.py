@@ -69,3 +69,10 @@ def test_no_empty_split_and_no_anomaly_is_drift(tmp_path):
     nodes = _nodes(tmp_path, {"train": 200, "eval": 100}, {})
     assert gate_finding(nodes, loaded) is GateFinding.DRIFT
     assert with_accept_hint("drifted", nodes, loaded, "r1") == "drifted"
+
+
+def test_each_finding_says_what_stopped_the_run():
+    reasons = {finding: finding.reason for finding in GateFinding}
+    assert len(set(reasons.values())) == len(GateFinding)
+    assert "no examples" in reasons[GateFinding.EMPTY_SPLIT] and "schema" in reasons[GateFinding.SCHEMA_ANOMALIES]
+    assert "drift" in reasons[GateFinding.DRIFT]

@@ -24,8 +24,8 @@ from tfxkit.commands.common import (
     write_output,
 )
 
-# What an audit reads of a spec: where its store is. A --set of any other key would change nothing.
-STORE_KEYS = ("pipeline.name", "pipeline.root", "pipeline.metadata")
+# What an audit reads of a spec: where its store is (and gc's retention). A --set of any other key would change nothing.
+STORE_KEYS = ("pipeline.name", "pipeline.root", "pipeline.metadata", "pipeline.keep_runs")
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Audit:
     store: object  # tfxkit.metadata.store.Store (imported lazily: ml_metadata is not free)
     pipeline: str
     positionals: list[str]
+    location: object = None  # the spec's tfxkit.config.locate.StoreLocation; None with --metadata
 
 
 def add_audit_args(parser: argparse.ArgumentParser, positionals: str, formats: tuple[str, ...] = ("text", "json")
@@ -48,10 +49,11 @@ def add_audit_args(parser: argparse.ArgumentParser, positionals: str, formats: t
     add_overrides(parser)
 
 
-def open_audit(args: argparse.Namespace, writable: bool = False) -> Audit:
+def open_audit(args: argparse.Namespace, writable: bool = False, reads: tuple[str, ...] = STORE_KEYS) -> Audit:
     """The store and pipeline named by a spec file or --metadata, and the remaining positionals.
 
-    `writable` (rollback): the store is written to; an SQLite file must still exist already.
+    `writable` (rollback, promote): the store is written to; an SQLite file must still exist already.
+    `reads`: the spec keys the verb reads (a --set of another is refused); `promote` reads push's too.
     """
     from ml_metadata.proto import metadata_store_pb2
 
@@ -59,6 +61,7 @@ def open_audit(args: argparse.Namespace, writable: bool = False) -> Audit:
     from tfxkit.metadata.store import Store
 
     rest = list(args.args)
+    location = None
     if args.metadata and (args.set or args.root):
         raise CommandError(f"{'--root' if args.root else '--set'} changes a spec file's store; with --metadata URL "
                            "the store is already named (drop one of them)")
@@ -69,7 +72,7 @@ def open_audit(args: argparse.Namespace, writable: bool = False) -> Audit:
         else:
             if not rest:
                 raise CommandError("name a spec file, or a store with --metadata URL")
-            location = _located(rest.pop(0), args)
+            location = _located(rest.pop(0), args, reads)
             config = store_config(location.metadata, location.root, location.base_dir, read_only=True)
             pipeline = args.pipeline or location.pipeline
         if writable and config.WhichOneof("config") == "sqlite":
@@ -87,25 +90,25 @@ def open_audit(args: argparse.Namespace, writable: bool = False) -> Audit:
             raise CommandError("the store holds " + (f"pipelines {', '.join(names)}: name one with --pipeline"
                                                      if names else "no pipeline runs yet"))
         pipeline = names[0]
-    return Audit(store, pipeline, rest)
+    return Audit(store, pipeline, rest, location)
 
 
-def _located(path: str, args: argparse.Namespace):
+def _located(path: str, args: argparse.Namespace, reads: tuple[str, ...] = STORE_KEYS):
     from tfxkit.config.errors import SpecErrors
     from tfxkit.config.locate import locate_store
 
     given = overrides(args)
-    _check_sets(path, given)
+    _check_sets(path, given, reads)
     try:
         return locate_store(path, given)
     except SpecErrors as errors:
         exit_on_spec_errors(errors)
 
 
-def _check_sets(path: str, given: dict) -> None:
+def _check_sets(path: str, given: dict, reads: tuple[str, ...] = STORE_KEYS) -> None:
     """--set keys outside the store's: the full spec's located error for an unknown key or a bad value (as
     `validate` prints it), else a refusal, since an audit would silently ignore them."""
-    outside = [key for key in given if key not in STORE_KEYS]
+    outside = [key for key in given if not any(key == read or key.startswith(f"{read}.") for read in reads)]
     if not outside:
         return
     from tfxkit.config.errors import SpecErrors
@@ -118,7 +121,7 @@ def _check_sets(path: str, given: dict) -> None:
         if mine:  # the rest (a data file gone since) is no concern of an audit
             exit_on_spec_errors(SpecErrors(mine, errors.source_lines))
     raise CommandError(f"--set {outside[0]}: an audit reads only where the store is from the spec "
-                       f"({', '.join(STORE_KEYS)}); this key would change nothing")
+                       f"({', '.join(reads)}); this key would change nothing")
 
 
 def _related(path: str, key: str) -> bool:
@@ -127,11 +130,11 @@ def _related(path: str, key: str) -> bool:
 
 
 def compute_answer(args: argparse.Namespace, compute: Callable[[Audit], object], max_positionals: int,
-                   writable: bool = False) -> object:
+                   writable: bool = False, reads: tuple[str, ...] = STORE_KEYS) -> object:
     """Open the store and compute the answer; audit errors become one-line CommandErrors."""
     from tfxkit.lineage.errors import LineageError
 
-    audit = open_audit(args, writable)
+    audit = open_audit(args, writable, reads)
     if len(audit.positionals) > max_positionals:
         raise CommandError(f"unexpected argument {audit.positionals[max_positionals]!r}")
     try:
@@ -143,9 +146,9 @@ def compute_answer(args: argparse.Namespace, compute: Callable[[Audit], object],
 
 
 def answer(args: argparse.Namespace, compute: Callable[[Audit], object], text: Callable[[object], str],
-           max_positionals: int, writable: bool = False) -> int:
+           max_positionals: int, writable: bool = False, reads: tuple[str, ...] = STORE_KEYS) -> int:
     """`compute_answer` as text or as JSON (`--format json`), printed or written to `-o FILE` where offered."""
-    result = compute_answer(args, compute, max_positionals, writable)
+    result = compute_answer(args, compute, max_positionals, writable, reads)
     emit(args, json.dumps(result, indent=2, sort_keys=True, default=str) if args.format == "json" else text(result))
     return 0
 

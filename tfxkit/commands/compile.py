@@ -60,11 +60,12 @@ def run(args: argparse.Namespace) -> int:
                            "document (expected -o FILE.yaml; Vertex has no such section)")
     from tfxkit.deploy.compile import compile_job, render
     from tfxkit.deploy.files import write_atomically
+    from tfxkit.deploy.smoke import split_tasks
 
     started = time.monotonic()
     job = compile_job(loaded, target)
     write_atomically(args.output, render(loaded, job, args.target, args.output))
-    tasks = len(job["pipelineSpec"]["root"]["dag"]["tasks"])
+    tasks = sum(map(len, split_tasks(job["pipelineSpec"])))  # the pipeline's, and its exit task (notify)
     print(f"compiled {target.name} for {args.target}: {tasks} tasks, image {target.image}, "
           f"root {target.pipeline_root} -> {args.output} ({time.monotonic() - started:.0f} s)")
     return EXIT_OK

@@ -58,6 +58,8 @@ def run_and_report(loaded: "LoadedSpec", runner: str = "local", beam_args: list[
         print(f"  log      {report.log_file}")
     if report.report_file:
         print(f"  report   {report.report_file}")
+    if report.collected:
+        print(f"  gc       {report.collected}")
     if report.kind is OutcomeKind.INTERRUPTED:
         where = f"during {report.failed_node}" if report.failed_node else "before any component ran"
         print(f"tfxkit: interrupted {where}; finished components are kept in the cache, run the same "

@@ -19,7 +19,7 @@ from tfxkit.config.sections.data import look_at_data
 from tfxkit.config.sections.evaluation import check_metric_names, check_thresholds
 from tfxkit.config.sections.kubeflow import check_kubeflow
 from tfxkit.config.sections.schema import look_at_schema_file
-from tfxkit.config.sections.trainer import check_training_monitors
+from tfxkit.config.sections.trainer import check_replicas, check_training_monitors
 from tfxkit.config.sections.transform import check_module_file
 from tfxkit.config.sections.tuning import check_tuning
 from tfxkit.config.spec import PipelineSpec
@@ -39,6 +39,7 @@ def check_spec(spec: PipelineSpec, base_dir: Path) -> list[Union[Problem, SpecEr
     if spec.tuning is not None:
         problems += check_tuning(spec.tuning, task)
     problems += check_training_monitors(spec.trainer, task)
+    problems += check_replicas(spec.trainer)
     problems += check_thresholds(spec.evaluation, task)
     problems += check_metric_names(spec.evaluation, task)
     problems += check_components(spec.components, base_dir, COMPONENT_IDS + (RESOLVER_ID,))

@@ -57,6 +57,10 @@ class LoadedSpec:
         """An absolute path for a spec path (pkg:// handled by `paths`)."""
         return resolve_path(path, self.base_dir)
 
+    def destinations(self) -> dict[str, str]:
+        """push.destinations with absolute folders, in the spec's order ({} when the spec names none)."""
+        return {name: self.resolve(folder) for name, folder in (self.spec.push.destinations or {}).items()}
+
     def resolved(self) -> dict[str, Any]:
         """The spec as it runs: defaults filled in, paths absolute, the metadata password hidden.
 
@@ -68,6 +72,8 @@ class LoadedSpec:
             value = (data.get(section) or {}).get(key)
             if isinstance(value, str) and not value.startswith(PKG_SCHEME):
                 data[section][key] = self.resolve(value)
+        if (data.get("push") or {}).get("destinations"):  # named push folders: relative like push.destination
+            data["push"]["destinations"] = self.destinations()
         for entry in data.get("components") or []:  # a file reference runs from any folder once absolute
             file_part, sep, class_name = entry["class"].rpartition(":")
             if sep:

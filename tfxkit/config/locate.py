@@ -31,6 +31,7 @@ class StoreLocation:
     metadata: str | None  # the metadata URL, None for the default SQLite file under root
     root: str  # absolute
     base_dir: str
+    keep_runs: int | None = None  # pipeline.keep_runs: what `tfxkit gc` keeps by default
 
 
 def locate_store(file: str | os.PathLike, overrides: dict[str, Any] | None = None) -> StoreLocation:
@@ -46,29 +47,46 @@ def locate_store(file: str | os.PathLike, overrides: dict[str, Any] | None = Non
     section = data.get("pipeline")
     plain = _plain_section(section)
     if plain is None:  # anything unusual: the model's validation, for its located error
-        from pydantic import ValidationError
-
         from tfxkit.config.sections.pipeline import PipelineSection
 
-        try:
-            model = PipelineSection.model_validate(section)
-        except ValidationError as exc:
-            from tfxkit.config.pydantic_errors import from_pydantic  # the full spec's error wording
-
-            errors = [from_pydantic({**err, "loc": ("pipeline", *err["loc"])}, display, positions, data)
-                      for err in exc.errors()]
-            raise SpecErrors(dedupe(errors), lines) from None
-        plain = model.name, model.root, model.metadata
-    name, root, metadata = plain
+        model = _validated(PipelineSection, "pipeline", section, display, positions, data, lines)
+        plain = model.name, model.root, model.metadata, model.keep_runs
+    name, root, metadata, keep_runs = plain
     base_dir = path.resolve().parent
-    return StoreLocation(name, metadata, resolve_path(root, base_dir), str(base_dir))
+    return StoreLocation(name, metadata, resolve_path(root, base_dir), str(base_dir), keep_runs)
 
 
-_PLAIN_KEYS = {"name": str, "root": str, "metadata": str, "cache": bool, "beam_args": list}
+def locate_destinations(file: str | os.PathLike, overrides: dict[str, Any] | None = None) -> dict[str, str]:
+    """The spec's push.destinations, folders absolute, in order ({} when it names none); only the `push`
+    section is validated (located errors as `load_spec`), for `promote`, which must work like an audit."""
+    from tfxkit.config.sections.push import PushSection
+
+    path = Path(file)
+    data, positions, lines = parse_file(path, str(file), overrides)
+    push = _validated(PushSection, "push", data.get("push") or {}, str(file), positions, data, lines)
+    return {name: resolve_path(folder, path.resolve().parent) for name, folder in (push.destinations or {}).items()}
 
 
-def _plain_section(section: object) -> tuple[str, str, str | None] | None:
-    """(name, root, metadata) of an ordinary, valid pipeline section without building the pydantic model
+def _validated(model_class, name: str, section: object, display: str, positions: Positions, data: dict,
+               lines: list[str]):
+    """One section's model, or SpecErrors located and worded as the full spec's."""
+    from pydantic import ValidationError
+
+    try:
+        return model_class.model_validate(section)
+    except ValidationError as exc:
+        from tfxkit.config.pydantic_errors import from_pydantic  # the full spec's error wording
+
+        errors = [from_pydantic({**err, "loc": (name, *err["loc"])}, display, positions, data)
+                  for err in exc.errors()]
+        raise SpecErrors(dedupe(errors), lines) from None
+
+
+_PLAIN_KEYS = {"name": str, "root": str, "metadata": str, "cache": bool, "beam_args": list}  # keep_runs: the model's
+
+
+def _plain_section(section: object) -> tuple[str, str, str | None, None] | None:
+    """(name, root, metadata, keep_runs) of an ordinary, valid pipeline section without building the pydantic model
     (a third of an audit's start-up); None for anything else, which the model then checks."""
     if not isinstance(section, dict) or not {"name", "root"} <= set(section):
         return None
@@ -83,7 +101,7 @@ def _plain_section(section: object) -> tuple[str, str, str | None] | None:
             parse_metadata_url(metadata)
         except ValueError:
             return None
-    return section["name"], section["root"], metadata
+    return section["name"], section["root"], metadata, None
 
 
 def parse_file(path: Path, display: str, overrides: dict[str, Any] | None) -> tuple[dict, Positions, list[str]]:

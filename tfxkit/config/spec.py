@@ -53,8 +53,9 @@ class PipelineSpec(Strict):
     model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True, strict=True)
 
     def push_destination(self) -> str:
-        """The declared push folder, or `serving` under the pipeline root."""
-        return self.push.destination or os.path.join(self.pipeline.root, "serving")
+        """The pipeline's push folder: push.destination, the first of push.destinations, or `serving` under the
+        root. The Pusher, `plan` and Kubeflow's compile all ask here, so they cannot disagree."""
+        return self.push.pipeline_destination() or os.path.join(self.pipeline.root, "serving")
 
     def metric_names(self) -> list[str]:
         """The metrics to compute: declared ones, plus every metric a threshold names."""

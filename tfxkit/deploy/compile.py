@@ -33,9 +33,20 @@ def compile_job(loaded: LoadedSpec, cluster: ClusterTarget) -> dict[str, Any]:
     config = KubeflowV2DagRunnerConfig(default_image=cluster.image, default_commands=list(IMAGE_COMMAND),
                                        display_name=cluster.name)
     with tempfile.TemporaryDirectory() as tmp:  # write_out=False: nothing is written there
-        job = KubeflowV2DagRunner(config=config, output_dir=tmp).run(pipeline, write_out=False)
+        runner = KubeflowV2DagRunner(config=config, output_dir=tmp)
+        if loaded.spec.notify is not None:
+            runner.set_exit_handler(_exit_handler(loaded))
+        job = runner.run(pipeline, write_out=False)
     _add_env(job["pipelineSpec"], loaded.spec.kubeflow.env)
     return job
+
+
+def _exit_handler(loaded: LoadedSpec):
+    """The notify section as KFP's exit-handler task: it runs after the pipeline's DAG whatever happened, with
+    KFP's final status (tfxkit.components.notify_exit). Its container gets the env and secrets of every task."""
+    from tfxkit.components.notify_exit.component import NotifyOnExit
+
+    return NotifyOnExit(notify=loaded.spec.notify.model_dump_json(exclude_none=True), pipeline=loaded.spec.pipeline.name)
 
 
 def _add_env(pipeline_spec: dict[str, Any], env: dict[str, str]) -> None:

@@ -10,6 +10,9 @@ are answered from the artifacts of earlier smoke runs in the same folder,
 evaluating the compiled MLMD filter. An artifact's metadata is the driver's
 (ExampleGen's span, version, fingerprint: what the pre-cache-check hook
 resolved) updated by the executor's own output, which alone would not carry it.
+Exit tasks (the spec's `notify` section) run last, after a failed task too,
+with the final status the smoke run computed, as KFP passes it: SUCCEEDED,
+FAILED with the failed task's error, or CANCELLED on Ctrl-C.
 
 Not covered: the image itself (this project's Python stands in for it), the
 cluster's scheduler, pod resources, secrets and mounts, KFP's cache and its
@@ -28,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 REGISTRY = "artifacts.json"  # what earlier smoke runs produced: the stand-in for KFP's MLMD
+EXIT_TRIGGER = "ALL_UPSTREAM_TASKS_COMPLETED"  # an exit task's trigger policy: it runs whatever happened
+DAG_TASK = "tfx-dag"  # the root task TFX's V2 compiler puts the pipeline under when it has an exit handler
 
 
 class SmokeRunError(Exception):
@@ -74,64 +79,53 @@ def _command(argv: list[str]) -> list[str]:
     return [sys.executable if i == 0 and arg in ("python", "python3") else arg for i, arg in enumerate(argv)]
 
 
+def split_tasks(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the pipeline's tasks, its exit tasks). With an exit handler, TFX's V2 compiler puts the pipeline under
+    one root task whose component is a DAG (`tfx-dag`) and the exit task beside it, triggered whatever happened
+    (ALL_UPSTREAM_TASKS_COMPLETED); without one, the root's tasks are the pipeline's."""
+    tasks: dict[str, Any] = {}
+    exits: dict[str, Any] = {}
+    for name, task in spec["root"]["dag"]["tasks"].items():
+        component = spec["components"].get(task["componentRef"]["name"], {})
+        if "dag" in component:
+            tasks.update(component["dag"]["tasks"])
+        elif task.get("triggerPolicy", {}).get("strategy") == EXIT_TRIGGER:
+            exits[name] = task
+        else:
+            tasks[name] = task
+    return tasks, exits
+
+
+def final_status(state: str, run_id: str, message: str = "") -> dict[str, Any]:
+    """KFP's PipelineTaskFinalStatus of the pipeline's DAG, as the exit task receives it (JSON field names)."""
+    return {"state": state, "pipelineJobName": run_id, "pipelineTaskName": DAG_TASK,
+            **({"error": {"message": message}} if message else {})}
+
+
 def smoke_run(job: dict[str, Any], out_dir: str, log: Callable[[str], None] = print,
               cwd: str | None = None, env: dict[str, str] | None = None) -> SmokeResult:
-    """Execute every task of a compiled PipelineJob under `out_dir`; stop at the first failed task."""
+    """Execute every task of a compiled PipelineJob under `out_dir`; stop at the first failed task. The exit
+    tasks (the spec's notify section) run last, as KFP runs them: after a failure too, with the final status."""
     spec = job["pipelineSpec"]
-    root = job["runtimeConfig"]["gcsOutputDirectory"]
-    pipeline = spec["pipelineInfo"]["name"]
-    tasks = spec["root"]["dag"]["tasks"]
-    components = spec["components"]
-    executors = spec["deploymentSpec"]["executors"]
+    tasks, exits = split_tasks(spec)
     registry_path = os.path.join(out_dir, REGISTRY)
     registry: list[dict] = json.load(open(registry_path)) if os.path.exists(registry_path) else []
     run_id = time.strftime("smoke-%Y%m%d-%H%M%S")
-    logs = os.path.join(out_dir, "logs", run_id)
-    os.makedirs(logs, exist_ok=True)
+    os.makedirs(os.path.join(out_dir, "logs", run_id), exist_ok=True)
     result = SmokeResult(run_id=run_id, seconds=0.0)
+    run = _TaskRunner(spec, job["runtimeConfig"]["gcsOutputDirectory"], out_dir, run_id, result, registry, log,
+                      cwd, env)
     started = time.monotonic()
-
-    for name in topological_order(tasks):
-        task, component = tasks[name], components[tasks[name]["componentRef"]["name"]]
-        executor = executors[component["executorLabel"]]
-        inputs = {key: result.outputs.get(ref["taskOutputArtifact"]["producerTask"], {}).get(
-                      ref["taskOutputArtifact"]["outputArtifactKey"], [])
-                  for key, ref in task.get("inputs", {}).get("artifacts", {}).items()}
-        t0 = time.monotonic()
-        if "resolver" in executor:
-            result.outputs[name] = _resolve(executor["resolver"], inputs, registry)
-            found = {k: len(v) for k, v in result.outputs[name].items()}
-            log(f"  {name}: resolver -> {found}")
-            continue
-        task_dir = os.path.join(root, pipeline, run_id, name)
-        outputs = {
-            key: [{"name": f"{pipeline}/{run_id}/{name}/{key}", "type": definition["artifactType"],
-                   "uri": os.path.join(task_dir, key), "metadata": {}}]
-            for key, definition in component.get("outputDefinitions", {}).get("artifacts", {}).items()
-        }
-        executor_input = {
-            "inputs": {
-                "artifacts": {k: {"artifacts": v} for k, v in inputs.items() if v},
-                **_parameters(task),
-            },
-            "outputs": {"artifacts": {k: {"artifacts": v} for k, v in outputs.items()},
-                        "outputFile": os.path.join(task_dir, "executor_output.json")},
-        }
-        container = executor["container"]
-        child_env = {**os.environ, **(env or {}), **{e["name"]: e["value"] for e in container.get("env", [])}}
-        driven = _run_steps(name, container, executor_input, os.path.join(logs, name), cwd, child_env)
-        produced = _executor_output(executor_input["outputs"]["outputFile"])
-        for key, artifacts in outputs.items():
-            back = produced.get(key)
-            if back:  # the executor's ExecutorOutput carries the final metadata (split names, blessed, pushed)
-                for mine, theirs, before in zip(artifacts, back, driven.get(key) or [{}] * len(back)):
-                    mine["metadata"] = {**before.get("metadata", {}), **theirs.get("metadata", {})}
-                    mine["uri"] = theirs.get("uri", mine["uri"])
-            for artifact in artifacts:
-                registry.append({**artifact, "schema_title": _schema_title(artifact["type"]), "state": "LIVE"})
-        result.outputs[name] = outputs
-        result.tasks[name] = time.monotonic() - t0
-        log(f"  {name}: ok ({result.tasks[name]:.0f} s)")
+    try:
+        for name in topological_order(tasks):
+            run(name, tasks[name])
+    except SmokeRunError as error:
+        _run_exits(run, exits, final_status("FAILED", run_id, str(error)), log)
+        raise
+    except KeyboardInterrupt:
+        _run_exits(run, exits, final_status("CANCELLED", run_id, "stopped by Ctrl-C"), log)
+        raise
+    _run_exits(run, exits, final_status("SUCCEEDED", run_id), log, fail=True)
 
     with open(registry_path + ".tmp", "w") as fh:
         json.dump(registry, fh, indent=1, sort_keys=True)
@@ -142,6 +136,78 @@ def smoke_run(job: dict[str, Any], out_dir: str, log: Callable[[str], None] = pr
                 result.pushed = artifact["metadata"].get("pushed_destination")
     result.seconds = time.monotonic() - started
     return result
+
+
+def _run_exits(run: "_TaskRunner", exits: dict[str, Any], status: dict[str, Any], log: Callable[[str], None],
+               fail: bool = False) -> None:
+    """Each exit task with `status`. A failed exit task fails a run that succeeded (`fail`), as on KFP; after a
+    failed run it is one more log line, and the run's own error is the one reported."""
+    for name in sorted(exits):
+        try:
+            run(name, exits[name], status)
+        except SmokeRunError as error:
+            if fail:
+                raise
+            log(f"  {name}: {error}")
+
+
+@dataclass
+class _TaskRunner:
+    """Runs one task of the compiled spec the way KFP's launcher would, recording its outputs in `result`."""
+
+    spec: dict[str, Any]
+    root: str
+    out_dir: str
+    run_id: str
+    result: SmokeResult
+    registry: list[dict]
+    log: Callable[[str], None]
+    cwd: str | None
+    env: dict[str, str] | None
+
+    def __call__(self, name: str, task: dict, status: dict[str, Any] | None = None) -> None:
+        spec, result, pipeline = self.spec, self.result, self.spec["pipelineInfo"]["name"]
+        component = spec["components"][task["componentRef"]["name"]]
+        executor = spec["deploymentSpec"]["executors"][component["executorLabel"]]
+        inputs = {key: result.outputs.get(ref["taskOutputArtifact"]["producerTask"], {}).get(
+                      ref["taskOutputArtifact"]["outputArtifactKey"], [])
+                  for key, ref in task.get("inputs", {}).get("artifacts", {}).items()}
+        t0 = time.monotonic()
+        if "resolver" in executor:
+            result.outputs[name] = _resolve(executor["resolver"], inputs, self.registry)
+            found = {k: len(v) for k, v in result.outputs[name].items()}
+            self.log(f"  {name}: resolver -> {found}")
+            return
+        task_dir = os.path.join(self.root, pipeline, self.run_id, name)
+        outputs = {
+            key: [{"name": f"{pipeline}/{self.run_id}/{name}/{key}", "type": definition["artifactType"],
+                   "uri": os.path.join(task_dir, key), "metadata": {}}]
+            for key, definition in component.get("outputDefinitions", {}).get("artifacts", {}).items()
+        }
+        executor_input = {
+            "inputs": {
+                "artifacts": {k: {"artifacts": v} for k, v in inputs.items() if v},
+                **_parameters(task, status),
+            },
+            "outputs": {"artifacts": {k: {"artifacts": v} for k, v in outputs.items()},
+                        "outputFile": os.path.join(task_dir, "executor_output.json")},
+        }
+        container = executor["container"]
+        child_env = {**os.environ, **(self.env or {}), **{e["name"]: e["value"] for e in container.get("env", [])}}
+        log_prefix = os.path.join(self.out_dir, "logs", self.run_id, name)
+        driven = _run_steps(name, container, executor_input, log_prefix, self.cwd, child_env)
+        produced = _executor_output(executor_input["outputs"]["outputFile"])
+        for key, artifacts in outputs.items():
+            back = produced.get(key)
+            if back:  # the executor's ExecutorOutput carries the final metadata (split names, blessed, pushed)
+                for mine, theirs, before in zip(artifacts, back, driven.get(key) or [{}] * len(back)):
+                    mine["metadata"] = {**before.get("metadata", {}), **theirs.get("metadata", {})}
+                    mine["uri"] = theirs.get("uri", mine["uri"])
+            for artifact in artifacts:
+                self.registry.append({**artifact, "schema_title": _schema_title(artifact["type"]), "state": "LIVE"})
+        result.outputs[name] = outputs
+        result.tasks[name] = time.monotonic() - t0
+        self.log(f"  {name}: ok ({result.tasks[name]:.0f} s)")
 
 
 def _run_steps(name: str, container: dict, executor_input: dict, log_prefix: str, cwd: str | None,
@@ -184,8 +250,9 @@ def _with_resolved(inputs: dict, output_file: str) -> dict:
             "parameterValues": {**inputs.get("parameterValues", {}), **resolved}}
 
 
-def _parameters(task: dict) -> dict[str, Any]:
-    """Task constants as ExecutorInput parameters: `parameters` (schema 2.0) or `parameterValues` (2.1)."""
+def _parameters(task: dict, status: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Task constants as ExecutorInput parameters: `parameters` (schema 2.0) or `parameterValues` (2.1). The
+    final status of an exit task goes in both: a JSON string (what Vertex passes) and a struct (2.1's form)."""
     old, new = {}, {}
     for key, value in task.get("inputs", {}).get("parameters", {}).items():
         runtime = value.get("runtimeValue", {})
@@ -193,6 +260,8 @@ def _parameters(task: dict) -> dict[str, Any]:
             old[key] = runtime["constantValue"]
         elif "constant" in runtime:
             new[key] = runtime["constant"]
+        elif "taskFinalStatus" in value and status is not None:
+            old[key], new[key] = {"stringValue": json.dumps(status, sort_keys=True)}, status
     return {**({"parameters": old} if old else {}), **({"parameterValues": new} if new else {})}
 
 

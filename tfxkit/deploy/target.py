@@ -12,13 +12,14 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from tfxkit.config.errors import SpecError, SpecErrors
+from tfxkit.config.errors import SpecError, SpecErrors, dotted
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.paths import PKG_SCHEME, split_input
 from tfxkit.config.sections.kubeflow import cpu_count, memory_gb
 from tfxkit.config.spans import has_span_spec, placeholders
 from tfxkit.dag.example_gens import ClusterSpans, cluster_spans, component_of, selected_spans
 from tfxkit.dag.plan import ClusterTarget, plan_nodes
+from tfxkit.deploy.notify_notes import notify_notes
 
 REMOTE_SCHEMES = ("gs://", "s3://", "minio://")
 BAKED = "baked"
@@ -94,10 +95,9 @@ def resolve_target(loaded: LoadedSpec, workdir: str | None = None, local_root: s
         line, col = loaded.positions.of_value(("pipeline", "metadata"))
         warn(f"{_display(loaded)}:{line}:{col}: pipeline.metadata: ignored on Kubeflow (it brings its own "
              "metadata store)")
-    if spec.notify is not None and warn is not None:
-        line, col = loaded.positions.of_value(("notify",))
-        warn(f"{_display(loaded)}:{line}:{col}: notify: not compiled for Kubeflow: its runs notify nobody (use "
-             "the Kubeflow Pipelines UI or an alerting rule on its runs)")
+    for key, note in notify_notes(loaded) if warn is not None else ():
+        line, col = loaded.positions.of_value(key)
+        warn(f"{_display(loaded)}:{line}:{col}: {dotted(key)}: {note}")
 
     data_path = _data_path(loaded, problems, in_image)
     if cluster_spans(loaded) == ClusterSpans.TOO_MANY:
@@ -112,6 +112,7 @@ def resolve_target(loaded: LoadedSpec, workdir: str | None = None, local_root: s
                          "(TFX builds it into a wheel at compile time; expected transform.features on Kubeflow)",
                          True))
 
+    problems += _trainer_problems(loaded)
     push = _push_destination(loaded, problems, root, local_root)
     if problems:
         raise _errors(loaded, problems)
@@ -124,6 +125,17 @@ def resolve_target(loaded: LoadedSpec, workdir: str | None = None, local_root: s
         push_destination=push,
     )
     return replace(target, resources=resources_by_node(loaded, target))
+
+
+def _trainer_problems(loaded: LoadedSpec) -> list[tuple[tuple, str, bool]]:
+    """multi_worker starts its workers on the Trainer's host; on Kubeflow that host is one pod."""
+    trainer = loaded.spec.trainer
+    if trainer.distribution != "multi_worker":
+        return []
+    return [(("trainer", "distribution"), f"multi_worker starts {trainer.workers} worker processes on the Trainer's "
+             "host, and on Kubeflow the Trainer is one pod: no Kubeflow target tfxkit compiles for places worker "
+             "pods (expected mirrored, or cpu_replicas on a many-core node; multi_worker runs with the local and "
+             "Beam runners)", False)]
 
 
 def _data_path(loaded: LoadedSpec, problems: list, in_image) -> str:
@@ -168,16 +180,20 @@ def _cluster_span_pattern(loaded: LoadedSpec, problems: list) -> str:
 
 
 def _push_destination(loaded: LoadedSpec, problems: list, root: str | None, local_root: str | None) -> str:
-    """Where the cluster pushes: kubeflow.push_destination, push.destination, or serving under the root."""
+    """Where the cluster pushes: kubeflow.push_destination, the spec's own (`PushSection.pipeline_destination`:
+    push.destination or the first of push.destinations), or serving under the root."""
     spec = loaded.spec
     push = spec.kubeflow.push_destination
-    if push is None and spec.push.destination and not cluster_readable(spec.push.destination, loaded):
-        problems.append((("push", "destination"), f"'{spec.push.destination}' is a local path the cluster cannot "
+    declared = spec.push.pipeline_destination()  # push.destination or the first of push.destinations
+    if push is None and declared and not cluster_readable(declared, loaded):
+        key = ("push", "destinations", next(iter(spec.push.destinations))) if spec.push.destinations else \
+            ("push", "destination")
+        problems.append((key, f"'{declared}' is a local path the cluster cannot "
                          "write (expected kubeflow.push_destination: a remote URI or a mounted path)", False))
     elif push is not None and local_root is None and not cluster_readable(push, loaded):
         problems.append((("kubeflow", "push_destination"), f"'{push}' is a local path the cluster cannot write "
                          "(expected gs://, s3://, minio:// or a path under kubeflow.mounts)", False))
-    push = push or spec.push.destination or (f"{root.rstrip('/')}/serving" if root else "")
+    push = push or declared or (f"{root.rstrip('/')}/serving" if root else "")
     if local_root is not None and not cluster_readable(push, loaded):
         push = os.path.join(local_root, "serving")
     return push

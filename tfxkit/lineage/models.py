@@ -1,11 +1,13 @@
 """Every model version a pipeline pushed, and which one serves: what `tfxkit models` shows.
 
 A version is a successful push (a PushedModel with pushed == 1), by TFX's
-Pusher in a run or by `tfxkit rollback` (an execution of its own that copied an
-earlier version's bytes into a new highest version). Its status is what a model
-server polling the destination sees (`tfxkit.metadata.serving`):
+Pusher in a run, by `tfxkit rollback` (an execution of its own that copied an
+earlier version's bytes into a new highest version) or by `tfxkit promote` (the
+same, into another named destination of push.destinations). Its status is what
+a model server polling its destination sees (`tfxkit.metadata.serving`), each
+destination on its own:
 
-- serving      the version the server loads (the highest one present),
+- serving      the version the server of its destination loads (the highest one present),
 - rolled back   taken out of service by a rollback (its folder is still there),
 - removed       its version folder is gone,
 - previous      any other version still present.
@@ -22,10 +24,12 @@ from dataclasses import asdict, dataclass, field
 
 from tfxkit.lineage.runs import iso, pipeline_runs
 from tfxkit.metadata import keys
-from tfxkit.metadata.serving import MODEL_KEY, PushRecord, serving_order
+from tfxkit.metadata.serving import MODEL_KEY, PushRecord, serving_in, serving_order
+from tfxkit.metadata.serving import push_record as serving_record
 from tfxkit.metadata.store import Artifact, Run, Store
 
 SERVING, PREVIOUS, ROLLED_BACK, REMOVED = "serving", "previous", "rolled_back", "removed"
+PUSH, ROLLBACK, PROMOTE = "push", "rollback", "promote"  # a version's kind: who wrote it
 
 
 @dataclass
@@ -36,8 +40,8 @@ class ModelVersion:
     destination: str  # the version folder
     pushed: str  # ISO 8601, UTC: when the version was written
     run_id: str | None  # the run that pushed it (a rollback's own run for a rollback)
-    kind: str  # push | rollback
-    status: str  # serving | previous | rolled_back | removed
+    kind: str  # push | rollback | promote
+    status: str  # serving | previous | rolled_back | removed, in its own destination
     model_id: int | None  # the Model it holds
     pushed_model_id: int
     metrics: dict[str, float] = field(default_factory=dict)  # the Evaluator's, when the model was pushed
@@ -45,6 +49,8 @@ class ModelVersion:
     data: str | None = None  # the data path the run read (a file, folder or pattern)
     rollback: dict | None = None  # a rollback's: from_version, from_pushed_model_id, replaced_version, reason, user, time
     rolled_back_by: dict | None = None  # for a version a rollback took out of service: its version, run, reason
+    destination_name: str | None = None  # its destination's name in push.destinations (None: a spec without names)
+    promotion: dict | None = None  # a promotion's: from_version, from_pushed_model_id, from_model_id, reason, user, time
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -56,7 +62,9 @@ def pushes(store: Store, pipeline: str) -> list[Artifact]:
 
 
 def push_record(push: Artifact) -> PushRecord:
-    return PushRecord(push.id, str(push.properties.get("pushed_destination") or push.uri))
+    """The serving rule's record of a push from tfxkit's Store (`pushes` holds only pushes that pushed)."""
+    properties = {**push.properties, "pushed_destination": push.properties.get("pushed_destination") or push.uri}
+    return serving_record(push.id, properties) or PushRecord(push.id, str(properties["pushed_destination"]))
 
 
 def served_push(store: Store, pipeline: str, found: list[Artifact] | None = None) -> Artifact | None:
@@ -75,9 +83,14 @@ def model_versions(store: Store, pipeline: str) -> list[ModelVersion]:
     models = {link.execution_id: link.artifact_id for link in store.links_of_executions(set(producers.values()))
               if not link.is_output and link.key == MODEL_KEY}
     rollbacks = {e.id: e for e in store.executions_of_type(keys.ROLLBACK_TYPE, pipeline)}
+    promotions = {e.id: e for e in store.executions_of_type(keys.PROMOTE_TYPE, pipeline)}
     by_folder = _runs_by_push_folder(runs)
     records = [push_record(p) for p in found]
     serving = serving_order(records)
+    # what each destination serves: the pipeline's own (the serving rule), and each one a promotion copied into
+    elsewhere = [serving_in(records, base) for base in {r.base for r in records if r.promoted_to}]
+    served = {order[0].id for order in [serving, *elsewhere] if order}
+    names = _destination_names(runs, records)
     anything_present = any(os.path.isdir(r.folder) for r in records)
     replaced = {int(e.properties[keys.REPLACED_PUSHED_MODEL]): e for e in rollbacks.values()
                 if keys.REPLACED_PUSHED_MODEL in e.properties}
@@ -89,12 +102,16 @@ def model_versions(store: Store, pipeline: str) -> list[ModelVersion]:
             run_ids = store.runs_of_execution(producer)
             run = store.run(run_ids[0]) if run_ids else None
         summary = (run.json_property(keys.RUN) if run else None) or {}
+        kind = ROLLBACK if producer in rollbacks else PROMOTE if producer in promotions else PUSH
         row = ModelVersion(record.version, record.folder, iso(push.created), run.id if run else None,
-                           "rollback" if producer in rollbacks else "push", PREVIOUS, models.get(producer), push.id,
-                           summary.get("metrics") or {}, summary.get("spans") or [], _data_path(run))
+                           kind, PREVIOUS, models.get(producer), push.id,
+                           summary.get("metrics") or {}, summary.get("spans") or [], _data_path(run),
+                           destination_name=record.promoted_to or names.get(os.path.normpath(record.base)))
         if producer in rollbacks:
             row.rollback = _rollback_facts(rollbacks[producer])
-        if serving and push.id == serving[0].id:
+        if producer in promotions:
+            row.promotion = _promotion_facts(promotions[producer])
+        if push.id in served:
             row.status = SERVING
         elif anything_present and not os.path.isdir(record.folder):
             row.status = REMOVED
@@ -105,8 +122,8 @@ def model_versions(store: Store, pipeline: str) -> list[ModelVersion]:
             by_run = store.runs_of_execution(by.id)
             row.rolled_back_by = {"run_id": by_run[0] if by_run else None, "reason": by.properties.get(keys.REASON)}
         rows[push.id] = row
-    for row in rows.values():  # a rollback holds the bytes (and so the metrics and data) of the version it restored
-        source = rows.get(int((row.rollback or {}).get(keys.FROM_PUSHED_MODEL) or -1))
+    for row in rows.values():  # a rollback or promotion holds the bytes (so the metrics and data) of the version it copied
+        source = rows.get(int((row.rollback or row.promotion or {}).get(keys.FROM_PUSHED_MODEL) or -1))
         if source is not None:
             row.metrics, row.spans, row.data = source.metrics, source.spans, source.data
     for push_id, by in replaced.items():  # the version that replaced it (the rollback's own push)
@@ -141,3 +158,31 @@ def _rollback_facts(execution) -> dict:
     names = (keys.FROM_VERSION, keys.FROM_PUSHED_MODEL, keys.FROM_MODEL, keys.REPLACED_VERSION,
              keys.REPLACED_PUSHED_MODEL, keys.REASON, keys.USER, keys.TIME)
     return {"execution_id": execution.id, **{name: props.get(name) for name in names}}
+
+
+def _promotion_facts(execution) -> dict:
+    props = execution.properties
+    names = (keys.FROM_VERSION, keys.FROM_PUSHED_MODEL, keys.FROM_MODEL, keys.PROMOTED_TO, keys.REASON, keys.USER,
+             keys.TIME)
+    return {"execution_id": execution.id, **{name: props.get(name) for name in names}}
+
+
+def _destination_names(runs: list[Run], records: list[PushRecord]) -> dict[str, str]:
+    """Each destination folder's name (by normalized folder): from the push.destinations of the runs' recorded
+    specs (a later run's naming wins) and from promotions; a folder no spec named has none. Each distinct spec
+    is parsed once (a thousand runs share a handful)."""
+    names: dict[str, str] = {}
+    parsed: dict[str, dict] = {}
+    for run in reversed(runs):  # oldest first
+        spec = run.properties.get(keys.SPEC)
+        if not isinstance(spec, str):
+            continue
+        if spec not in parsed:
+            try:
+                named = (json.loads(spec).get("push") or {}).get("destinations")
+            except (ValueError, AttributeError):
+                named = None
+            parsed[spec] = named if isinstance(named, dict) else {}
+        names.update((os.path.normpath(str(folder)), str(name)) for name, folder in parsed[spec].items())
+    names.update((os.path.normpath(r.base), r.promoted_to) for r in records if r.promoted_to)
+    return names

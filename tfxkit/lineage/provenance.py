@@ -84,7 +84,8 @@ def resolve_target(graph: Graph, target: str) -> Anchor:
         return _folder_anchor(graph, target)
     run = find_run(store, pipeline, target)
     executions = {e.node_id: e for e in store.run_executions(pipeline, run.id)}
-    pusher = executions.get("Pusher") or executions.get(keys.ROLLBACK_NODE)  # a rollback's run: the model it served
+    pusher = (executions.get("Pusher") or executions.get(keys.ROLLBACK_NODE)  # a rollback's run: the model it served
+              or executions.get(keys.PROMOTE_NODE))  # a promotion's run: the model it copied
     model = graph.output(executions.get("Trainer"), "model") or graph.inputs(pusher, "model")
     push = graph.output(pusher, "pushed_model")
     return Anchor(model=model, push=push if push and push.properties.get("pushed") == 1 else None, run_id=run.id)

@@ -122,12 +122,24 @@ def _model_lines(model: dict) -> list[str]:
                 if summary.get("early_stopped_at_epoch") else "no early stop")
         lines.append(f"        epochs run {shown(summary.get('epochs_run'))} of {shown(summary.get('max_epochs'))}, "
                      f"{stop}, training {shown(summary.get('seconds'))} s")
+    if training.get("hardware"):
+        lines.append(f"        hardware {hardware_text(training['hardware'])}")
     if training.get("hyperparameters"):
         tuned = ", ".join(f"{k}={shown(v)}" for k, v in sorted(training["hyperparameters"].items()))
         lines.append(f"        tuned hyperparameters: {tuned} (artifact {model.get('hyperparameters_artifact_id')})")
     if training.get("tensorboard"):
         lines.append(f"        tensorboard {training['tensorboard']}")
     return lines
+
+
+def hardware_text(hardware: dict) -> str:
+    """The Trainer's recorded hardware plan in one phrase: "2 replicas (logical CPU), mixed_bfloat16; global
+    batch 32 (16 per replica)". Models trained before tfxkit recorded it have none, and show no line."""
+    text = shown(hardware.get("summary"))
+    if hardware.get("global_batch_size") is not None:
+        text += (f"; global batch {hardware['global_batch_size']} "
+                 f"({shown(hardware.get('batch_size_per_replica'))} per replica)")
+    return text
 
 
 def _data_lines(p: dict) -> list[str]:
@@ -242,7 +254,7 @@ def format_models(m: dict) -> str:
     """`tfxkit models`: every pushed version, highest first, with its status and where its model came from."""
     versions = m["versions"]
     lines = [f"pipeline {m['pipeline']}: {len(versions)} model version{'s' if len(versions) != 1 else ''}, "
-             "highest first (a model server loads the one serving)"]
+             "highest first (a model server loads the one serving in each destination)"]
     for v in versions:
         metrics = "  ".join(f"{k} {value:.4f}" for k, value in sorted(v["metrics"].items()))
         lines.append(f"{v['version'] if v['version'] is not None else '?':<11} {v['status'].replace('_', ' '):<11}  "
@@ -253,11 +265,17 @@ def format_models(m: dict) -> str:
             lines.append(f"    rollback: version {rollback['from_version']} served again in place of "
                          f"{rollback['replaced_version']}, by {rollback['user']} at {rollback['time']}: "
                          f"{rollback['reason']}")
+        promotion = v.get("promotion")
+        if promotion:
+            lines.append(f"    promoted: version {promotion['from_version']} (model {promotion['from_model_id']}) "
+                         f"copied to {promotion['promoted_to']}, by {promotion['user']} at {promotion['time']}"
+                         + (f": {promotion['reason']}" if promotion.get("reason") else ""))
         if v.get("rolled_back_by"):
             by = v["rolled_back_by"]
             lines.append("    rolled back" + (f" by version {by['version']}" if by.get("version") else "")
                          + f" (run {by['run_id']}): {by['reason']}")
         spans = spans_text(v.get("spans") or [])
         data = f"data {v['data']}" if v.get("data") else ""
-        lines.append(f"    {v['destination']}" + (f"  {data}" if data else "") + (f"  spans {spans}" if spans else ""))
+        named = f"{v['destination_name']}: " if v.get("destination_name") else ""  # status is per destination
+        lines.append(f"    {named}{v['destination']}" + (f"  {data}" if data else "") + (f"  spans {spans}" if spans else ""))
     return "\n".join(lines)

@@ -28,3 +28,11 @@ ROLLBACK_STATUS = "rolled_back"  # its run's status in the run summary (RUN)
 FROM_PUSHED_MODEL, FROM_MODEL, FROM_VERSION = "from_pushed_model_id", "from_model_id", "from_version"
 REPLACED_PUSHED_MODEL, REPLACED_VERSION = "replaced_pushed_model_id", "replaced_version"
 USER, TIME, REASON = "user", "time", "reason"
+# A promotion (`tfxkit promote`): a copy of a blessed model into another named destination (push.destinations),
+# recorded like a rollback. Its PushedModel carries PROMOTED_TO (the destination's name): the pipeline's own
+# serving rule (tfxkit.metadata.serving) leaves such pushes out, so a promotion never changes its baseline.
+PROMOTE_TYPE = "tfxkit.Promote"  # its execution type
+PROMOTE_NODE = "Promote"  # its node: `<pipeline>.Promote`
+PROMOTE_STATUS = "promoted"  # its run's status in the run summary (RUN)
+PROMOTED_TO = "promoted_to"  # on the PushedModel and the execution: the destination's name
+DESTINATION = "destination"  # on the execution: the destination's folder

@@ -26,6 +26,8 @@ NODE = "node"
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _STATE_NAMES = {v: k for k, v in metadata_store_pb2.Execution.State.items()}
+_ARTIFACT_STATES = dict(metadata_store_pb2.Artifact.State.items())
+_ARTIFACT_STATE_NAMES = {v: k for k, v in _ARTIFACT_STATES.items()}
 _OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
 _INPUT_EVENTS = (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT)
 
@@ -39,7 +41,7 @@ class Artifact:
     uri: str
     created: float  # seconds since the epoch
     properties: dict[str, object] = field(default_factory=dict)
-
+    state: str = "LIVE"  # LIVE, MARKED_FOR_DELETION, DELETED (removed by `tfxkit gc`), ...
 
 
 @dataclass
@@ -248,7 +250,7 @@ class Store:
         if self._artifact_types is None:
             self._artifact_types = {t.id: t.name for t in self._store.get_artifact_types()}
         return {a.id: Artifact(a.id, self._artifact_types.get(a.type_id, ""), a.uri, a.create_time_since_epoch / 1000,
-                               _props(a)) for a in raw}
+                               _props(a), _ARTIFACT_STATE_NAMES.get(a.state, "UNKNOWN")) for a in raw}
 
     def artifact(self, artifact_id: int) -> Artifact | None:
         return self.artifacts([artifact_id]).get(artifact_id)
@@ -268,6 +270,34 @@ class Store:
             query += " AND custom_properties.pushed.int_value = 1"
         raw = self._store.get_artifacts(list_options=metadata_store.ListOptions(filter_query=query))
         return sorted(self._wrap(raw).values(), key=lambda a: a.id)
+
+    def pipeline_artifacts(self, pipeline: str, deleted: bool = True) -> dict[int, Artifact]:
+        """Every artifact attributed to the pipeline (TFX attributes each output to its pipeline); without the
+        DELETED ones when `deleted` is False (after a `tfxkit gc`, what it removed is never read again). One
+        filtered query."""
+        if not _NAME.fullmatch(pipeline):
+            return {}
+        query = f"contexts_a.type = '{PIPELINE}' AND contexts_a.name = '{pipeline}'"
+        if not deleted:
+            query += " AND state != DELETED"
+        return self._wrap(self._store.get_artifacts(list_options=metadata_store.ListOptions(filter_query=query)))
+
+    def run_has_removed_artifacts(self, run_id: str) -> bool:
+        """Whether `tfxkit gc` removed (or is removing) an artifact of the run: one filtered query, on the up-to-date
+        check's path (TFX attributes each output, cached ones included, to the run that published it)."""
+        if not _NAME.fullmatch(run_id):
+            return False
+        query = (f"contexts_a.type = '{PIPELINE_RUN}' AND contexts_a.name = '{run_id}' "
+                 "AND (state = DELETED OR state = MARKED_FOR_DELETION)")
+        return bool(self._store.get_artifacts(list_options=metadata_store.ListOptions(filter_query=query, limit=1)))
+
+    def set_artifact_state(self, ids: Iterable[int], state: str) -> None:
+        """Mark artifacts (e.g. DELETED once `tfxkit gc` removed their files: TFX's cache then skips them)."""
+        raw = self._store.get_artifacts_by_id(list(set(ids)))
+        for artifact in raw:
+            artifact.state = _ARTIFACT_STATES[state]
+        if raw:
+            self._store.put_artifacts(raw)
 
     def executions_of_type(self, type_name: str, pipeline: str) -> list[Execution]:
         """Every execution of a type in the pipeline (one filtered query), oldest first."""

@@ -118,8 +118,8 @@ def model_body(found: ModelInputs, model_cfg: dict[str, Any], width: int) -> Any
     wide_cfg = model_cfg["wide_deep"]
     wide_keys = {f"{name}_xf" for name in wide_cfg["wide"]}
     wide = _concat([one_hot(inp, depth) for key, (inp, depth) in found.categorical.items() if key in wide_keys])
-    parts += [keras.layers.Flatten()(keras.layers.Embedding(depth, wide_cfg["embedding_dim"])(inp))
-              for inp, depth in found.categorical.values()]
+    parts += [keras.layers.Flatten()(keras.layers.Embedding(depth, wide_cfg["embedding_dim"], name=f"{key}_embedding")(inp))
+              for key, (inp, depth) in found.categorical.items()]
     deep = keras.layers.Dense(width, name="deep_logits", dtype="float32")(hidden_stack(_concat(parts), model_cfg))
     wide_logits = keras.layers.Dense(width, name="wide_logits", dtype="float32")(wide)
     return keras.layers.Add(name="logits")([wide_logits, deep])

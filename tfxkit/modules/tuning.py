@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from absl import logging
+
 from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
 
 use_tf_keras_in_keras_tuner()  # before keras_tuner picks Keras 3; fails clearly if it already did
@@ -23,6 +25,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs  # noqa: E402
 from tfx.components.tuner.component import TunerFnResult  # noqa: E402
 
 from tfxkit.modules import TRIAL_LOGS  # noqa: E402
+from tfxkit.modules.hardware import make_strategy, plan_hardware, visible_gpus  # noqa: E402
 from tfxkit.modules.hyperparameters import apply_hyperparameters  # noqa: E402
 from tfxkit.modules.model_builder import build_model  # noqa: E402
 from tfxkit.modules.training_data import fit_inputs, seed_everything  # noqa: E402
@@ -63,8 +66,14 @@ def objective(config: dict[str, Any]) -> keras_tuner.Objective:
 def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     """TFX Tuner entry point."""
     config = fn_args.custom_config
-    tuning = config["tuning"]
-    seed = config["trainer"].get("seed")
+    tuning, trainer = config["tuning"], config["trainer"]
+    # The trials train as the Trainer will (replicas, precision), but in this process: KerasTuner's own
+    # distributed tuning is another setup, so trainer.workers applies to the Trainer only.
+    distribution = "auto" if trainer["distribution"] == "multi_worker" else trainer["distribution"]
+    plan = plan_hardware(distribution, trainer["mixed_precision"], visible_gpus(), trainer.get("cpu_replicas"))
+    logging.info("tfxkit tuner hardware: %s", plan.describe())
+    strategy = make_strategy(plan)
+    seed = trainer.get("seed")
     seed_everything(seed)
     tft_output = tft.TFTransformOutput(fn_args.transform_graph_path)
     label_key = f"{config['label']}_xf"
@@ -74,14 +83,15 @@ def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
 
     kwargs: dict[str, Any] = {"objective": objective(config), "directory": fn_args.working_dir,
                               "project_name": "tfxkit", "overwrite": True,
-                              "seed": seed}
+                              "seed": seed, "distribution_strategy": strategy}
     if tuning["algorithm"] == "hyperband":
         kwargs["max_epochs"] = tuning["epochs_per_trial"]
     else:
         kwargs["max_trials"] = tuning["max_trials"]
     tuner = TUNERS[tuning["algorithm"]](build, **kwargs)
+    # trainer.batch_size is per replica, as in the Trainer.
     data = fit_inputs(fn_args.train_files, fn_args.eval_files, fn_args.data_accessor, tft_output, label_key,
-                      config["trainer"]["batch_size"], seed=seed)
+                      trainer["batch_size"] * strategy.num_replicas_in_sync, seed=seed)
     import tf_keras  # the Keras KerasTuner was set to use (use_tf_keras_in_keras_tuner)
 
     # KerasTuner gives each trial its own folder under this one (TRIAL_LOGS/<trial id>/execution0).

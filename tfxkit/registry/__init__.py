@@ -1,1 +1,1 @@
-"""Served models: putting an earlier model back in service (rollback), recorded in ML Metadata like a run."""
+"""Served models: rollback, promotion and retention (gc), each recorded in ML Metadata like a run."""

@@ -2,10 +2,8 @@
 
 A model server serves the highest version folder of the destination, so
 putting an old model back means writing its bytes as a new version above the
-current one. The copy is the atomic Pusher's (claim a version no other push
-has, copy aside, check the digest, rename whole), so a server never sees a
-half-written model and two rollbacks at once get two versions. The rollback
-is then recorded as an execution of its own (`tfxkit.Rollback`) in a run of
+current one (tfxkit.registry.copy: atomic, digest checked, two at once get two
+versions; shared with `promote`). The rollback is recorded as an execution of its own (`tfxkit.Rollback`) in a run of
 its own: its input is the Model it served again, its output a PushedModel for
 the new version, its properties from which version and push, in place of
 which, by whom, when and why. TFX's resolvers (the next run's Evaluator
@@ -15,20 +13,18 @@ baseline, the warm start) and every audit therefore see it like a push.
 from __future__ import annotations
 
 import datetime
-import getpass
 import json
 import os
-import secrets
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 
-from tfxkit.components.atomic_pusher.versions import push_version
 from tfxkit.lineage.errors import LineageError, nearest
-from tfxkit.lineage.models import REMOVED, ROLLED_BACK, SERVING, ModelVersion, model_versions
+from tfxkit.lineage.models import PROMOTE, REMOVED, ROLLED_BACK, SERVING, ModelVersion, model_versions
 from tfxkit.metadata import keys
 from tfxkit.metadata.store import RecordedStep, Store
+from tfxkit.registry.copy import Served, require_source, serve_copy, user
 
 
 @dataclass
@@ -47,35 +43,20 @@ class RollbackPlan:
         return asdict(self)
 
 
-@dataclass
-class RollbackDone:
-    """A rollback that happened: the new version and how it was recorded."""
-
-    plan: RollbackPlan
-    version: int
-    folder: str
-    run_id: str
-    execution_id: int
-    pushed_model_id: int
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-
 def plan_rollback(store: Store, pipeline: str, reason: str, to: int | None = None) -> RollbackPlan:
     """Which version to serve again (`to`, else the previous serving version) and from which folder; refuses
     (LineageError, one line) an empty reason, an unknown version, the one serving, files that are gone, and a
     pipeline with nothing to roll back to."""
     if not reason.strip():
         raise LineageError("--reason: say why the model is rolled back (it is recorded with the rollback)")
-    versions = model_versions(store, pipeline)
+    versions = [v for v in model_versions(store, pipeline) if v.kind != PROMOTE]  # the pipeline's own destination
     serving = next((v for v in versions if v.status == SERVING), None)
     if serving is None:
         raise LineageError(f"nothing to roll back to: pipeline '{pipeline}' has pushed no model yet")
     target = _chosen(versions, serving, to, pipeline)
-    source = _source(target, store)
+    source = require_source(target, store, f"--to {target.version}")
     return RollbackPlan(pipeline, os.path.dirname(serving.destination.rstrip(os.sep)), serving.to_json(),
-                        target.to_json(), source, reason.strip(), _user())
+                        target.to_json(), source, reason.strip(), user())
 
 
 def _chosen(versions: list[ModelVersion], serving: ModelVersion, to: int | None, pipeline: str) -> ModelVersion:
@@ -102,49 +83,14 @@ def _chosen(versions: list[ModelVersion], serving: ModelVersion, to: int | None,
     return target
 
 
-def _source(target: ModelVersion, store: Store) -> str:
-    """The folder holding the version's bytes: the version folder, else the push's own copy (TFX's Pusher keeps
-    one under the pipeline root); refused when both are gone."""
-    push = store.artifact(target.pushed_model_id)
-    for folder in (target.destination, push.uri if push else None):
-        if folder and os.path.isdir(folder) and os.listdir(folder):
-            return folder
-    raise LineageError(f"--to {target.version}: the files of version {target.version} are gone "
-                       f"({target.destination} and the push's copy); it cannot be served again")
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (a container with an unnamed uid)
-        return f"uid {os.getuid()}"
-
-
 def rollback(store: Store, plan: RollbackPlan, clock: Callable[[], float] = time.time,
-             copy: Callable[[str, str], object] | None = None) -> RollbackDone:
+             copy: Callable[[str, str], object] | None = None) -> Served:
     """Copy the plan's version into a new highest version and record it (see the module docstring).
 
     `clock` and `copy` are the atomic push's (tests hold rollbacks mid-copy to run them at once). A rollback
     that cannot be recorded takes its version folder away again: nothing serves that the store does not know.
     """
-    started = clock()
-    above = max([int(n) for n in _listing(plan.destination) if n.isdigit()], default=0) + 1
-    version = int(push_version(plan.source, plan.destination, clock=lambda: max(started, above), copy=copy))
-    folder = os.path.join(plan.destination, str(version))
-    run_id = time.strftime("%Y%m%d-%H%M%S-", time.localtime(started)) + secrets.token_hex(2)
-    try:
-        execution_id, outputs = store.record_execution(_step(plan, run_id, version, folder, started, clock()))
-    except Exception:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return RollbackDone(plan, version, folder, run_id, execution_id, outputs["pushed_model"])
-
-
-def _listing(folder: str) -> list[str]:
-    try:
-        return os.listdir(folder)
-    except FileNotFoundError:
-        return []
+    return serve_copy(store, plan, partial(_step, plan), clock, copy)
 
 
 def _step(plan: RollbackPlan, run_id: str, version: int, folder: str, started: float, ended: float) -> RecordedStep:

@@ -9,6 +9,7 @@ import jinja2
 
 from tfxkit.lineage.dot import provenance_dot, svg_or_note
 from tfxkit.lineage.shown import blank_none, shown
+from tfxkit.lineage.text import hardware_text
 from tfxkit.report.collect import ReportData
 from tfxkit.report.dag import STATE_COLORS, run_dag, state_label
 from tfxkit.report.plots import curve_svg, feature_svg
@@ -23,6 +24,7 @@ def render_report(data: ReportData) -> str:
     env.filters["num"] = _num
     env.filters["pct"] = lambda v: "" if v is None else f"{100 * v:.1f}%"
     env.filters["shown"] = shown
+    env.filters["hardware"] = hardware_text
     training = data.training
     trainer = (training or {}).get("trainer") or {}
     schedule = (trainer.get("learning_rate") or {}).get("schedule")

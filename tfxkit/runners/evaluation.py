@@ -64,8 +64,15 @@ def describe_failure(failure, value: float | None) -> str:
     return f"{shown} misses {' '.join(str(threshold).split())}"
 
 
-def threshold_failures(evaluation_uri: str) -> list[str]:
-    """One line per failed threshold: metric, slice, value and the bound it missed."""
+def metric_keys(spec: PipelineSpec) -> dict[str, str]:
+    """TFMA's key of each spec metric -> its name in the spec ('sparse_categorical_accuracy' -> 'accuracy')."""
+    return {tfma_metric_name(METRICS[spec.model.task][name]): name for name in spec.metric_names()}
+
+
+def threshold_failures(evaluation_uri: str, names: dict[str, str] | None = None) -> list[str]:
+    """One line per failed threshold: metric (by its spec name, given `names` from `metric_keys`), slice, value
+    and the bound it missed."""
+    names = names or {}
     result = tfma.load_validation_result(evaluation_uri)
     lines = []
     for per_slice in result.metric_validations_per_slice:
@@ -73,7 +80,8 @@ def threshold_failures(evaluation_uri: str) -> list[str]:
                           for k in per_slice.slice_key.single_slice_keys) or "all data"
         for failure in per_slice.failures:
             value = _metric_value(failure.metric_value)
-            lines.append(f"{failure.metric_key.name} {describe_failure(failure, value)} on {where}")
+            name = names.get(failure.metric_key.name, failure.metric_key.name)
+            lines.append(f"{name} {describe_failure(failure, value)} on {where}")
     if result.missing_thresholds:
         lines.append("no thresholds were checked: the Evaluator blesses a model only against declared "
                      "evaluation.thresholds")
@@ -86,12 +94,12 @@ def metric_checks(evaluation_uri: str, spec: PipelineSpec) -> list[dict]:
     task = spec.model.task
     candidate, baseline = overall_metrics(evaluation_uri), overall_metrics(evaluation_uri, "baseline")
     change = overall_metrics(evaluation_uri, diff=True)
-    failures = threshold_failures(evaluation_uri)
+    failures = threshold_failures(evaluation_uri, metric_keys(spec))
     checks = []
     for name in spec.metric_names():
         key = tfma_metric_name(METRICS[task][name])
         gate = spec.evaluation.thresholds.get(name)
-        failed = [line for line in failures if line.split(" ", 1)[0] == key]
+        failed = [line for line in failures if line.split(" ", 1)[0] == name]
         checks.append({
             "metric": name, "key": key, "value": candidate.get(key), "baseline": baseline.get(key),
             "change": change.get(key), "threshold": gate.model_dump(exclude_none=True) if gate else None,

@@ -31,6 +31,13 @@ class GateFinding(Enum):
     SCHEMA_ANOMALIES = "schema_anomalies"  # the data breaks the schema: a curated schema may accept it
     DRIFT = "drift"  # neither recorded: the data drifted from the served model's data
 
+    @property
+    def reason(self) -> str:
+        """Why nothing was pushed, in `tfxkit run`'s and `runs`' words."""
+        return {GateFinding.EMPTY_SPLIT: "a data split with no examples stopped the run before Transform",
+                GateFinding.SCHEMA_ANOMALIES: "data anomalies against the schema stopped the run before Transform",
+                GateFinding.DRIFT: "data drift from the served model's data stopped the run before Transform"}[self]
+
 
 def gate_finding(nodes: Mapping[str, NodeRun], loaded: LoadedSpec) -> GateFinding:
     """The gate's finding, from the statistics and anomalies it was given in this run."""

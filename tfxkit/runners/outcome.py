@@ -22,7 +22,7 @@ from tfxkit.runners.logs import metadata_password, redact
 
 # The data gate's exception class (tfxkit.components.data_gate.executor), by name: importing it would load TFX.
 DATA_GATE_ERROR = "DataAnomaliesError"
-GATED_REASON = "data anomalies stopped the run before Transform"
+GATED_REASON = "the data gate stopped the run before Transform"  # until its finding is read (run.py)
 
 
 class OutcomeKind(Enum):
@@ -57,6 +57,7 @@ class RunReport:
     report_file: str | None = None  # the run's HTML report (None: it could not be written)
     seconds: float = 0.0
     up_to_date_with: str | None = None  # set when TFX was not launched: nothing changed since that run
+    collected: str | None = None  # what pipeline.keep_runs removed after the run
 
     @property
     def ok(self) -> bool:
@@ -143,11 +144,11 @@ def _read_push_outcome(report: RunReport, spec: PipelineSpec) -> None:
         evaluation = evaluator.output("evaluation")
         blessing = evaluator.output("blessing")
         if evaluation is not None:
-            from tfxkit.runners.evaluation import spec_metrics, threshold_failures
+            from tfxkit.runners.evaluation import metric_keys, spec_metrics, threshold_failures
 
             report.metrics = spec_metrics(evaluation.uri, spec.model.task, spec.metric_names())
             if spec.evaluation.thresholds and blessing is not None and blessing.properties.get("blessed") != 1:
-                failures = threshold_failures(evaluation.uri)
+                failures = threshold_failures(evaluation.uri, metric_keys(spec))
                 report.not_pushed_reason = "model not blessed: " + ("; ".join(failures) or "see the evaluation")
     if report.pushed_to is None and report.not_pushed_reason is None and report.ok:
         report.not_pushed_reason = "the Pusher did not push (see the log)"

@@ -31,6 +31,7 @@ from tfxkit.runners.notification import notify_run
 from tfxkit.runners.outcome import OutcomeKind, RunReport, read_outcome, run_summary, up_to_date_report
 from tfxkit.runners.progress import ProgressHandler
 from tfxkit.runners.record import record_run
+from tfxkit.runners.retention import collect_old_runs
 from tfxkit.runners.up_to_date import (
     input_files,
     inputs_fingerprint,
@@ -76,6 +77,10 @@ def run_spec(
     from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
 
     use_tf_keras_in_keras_tuner()  # imports TensorFlow: only once TFX is going to run
+    if spec.trainer.cpu_replicas:  # before any component initialises TensorFlow's devices in this process
+        from tfxkit.modules.devices import split_cpu
+
+        split_cpu(spec.trainer.cpu_replicas)
     progress = ProgressHandler(write)
     log_file = os.path.join(loaded.resolve(spec.pipeline.root), "logs", f"run-{run_id}.log")
     with logging_to(log_file, progress, verbose, [metadata_password(loaded)]):
@@ -87,6 +92,8 @@ def run_spec(
         if report.run_id is not None:
             _record(store, report, loaded, runner, started_at, progress.timings, files, inputs)
     notify_run(loaded, report)
+    if report.run_id is not None:
+        report.collected = collect_old_runs(store, loaded)
     return report
 
 
@@ -118,8 +125,10 @@ def _read_run(store: Store, loaded: LoadedSpec, run_id: str, failure: BaseExcept
         report.nodes = node_runs(store, loaded.spec.pipeline.name, run_id)
     read_outcome(report, loaded, failure, current_node)
     if ran and report.kind is OutcomeKind.GATED:
+        from tfxkit.runners.gate_finding import gate_finding
         from tfxkit.runners.schema_update import with_accept_hint  # the gate knows no file or run id
 
+        report.not_pushed_reason = gate_finding(report.nodes, loaded).reason
         report.error = with_accept_hint(report.error, report.nodes, loaded, run_id)
     return report
 

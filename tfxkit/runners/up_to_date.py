@@ -109,4 +109,7 @@ def up_to_date_outcome(store: Store, pipeline: str, fingerprint: str) -> dict | 
     pushed = outcome.get("pushed_to")
     if pushed and not os.path.isdir(pushed):
         return None
+    if store.run_has_removed_artifacts(newest.id):  # by `tfxkit gc`: a run re-computes them
+        return None
     return {**outcome, "run_id": newest.id}
+

@@ -19,7 +19,7 @@ import ml_metadata as mlmd
 from tfx import types
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
 
-from tfxkit.metadata.serving import PushRecord, pushed_from, serving_order
+from tfxkit.metadata.serving import pushed_from, serving_order, tfx_push_records
 
 CANDIDATE_KEY = "candidate"
 MODEL_KEY, BLESSING_KEY, PUSHED_MODEL_KEY = "model", "model_blessing", "pushed_model"
@@ -55,8 +55,8 @@ class ServedModelStrategy(LatestBlessedOtherModelStrategy):
         candidate = list(input_dict.get(CANDIDATE_KEY, []))
         exclude = {a.id for a in candidate}
         models = {m.id: m for m in input_dict.get(MODEL_KEY, [])}
-        pushes = {p.id: p for p in input_dict.get(PUSHED_MODEL_KEY, []) if p.get_int_custom_property("pushed") == 1}
-        records = [PushRecord(p.id, p.get_string_custom_property("pushed_destination")) for p in pushes.values()]
+        pushes = {p.id: p for p in input_dict.get(PUSHED_MODEL_KEY, [])}
+        records = tfx_push_records(pushes.values())  # pushes that pushed; promotions flagged (left out of the order)
         for record in serving_order(records):
             model_id = pushed_from(store, record.id)
             if model_id in models and model_id not in exclude:

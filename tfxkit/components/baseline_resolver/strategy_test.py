@@ -70,14 +70,19 @@ class _Store:
         self.models[model.id] = model
         return model
 
-    def push(self, model: standard_artifacts.Model, version: int, present: bool = True) -> None:
+    def push(self, model: standard_artifacts.Model, version: int, present: bool = True,
+             promoted_to: str | None = None) -> None:
+        """A push to `serving/<version>`; `promoted_to`: a promotion to `<promoted_to>/<version>` instead."""
         push = standard_artifacts.PushedModel()
         type_id = self.mlmd.put_artifact_type(self.pb.ArtifactType(name="PushedModel"))
         [push.id] = self.mlmd.put_artifacts([self.pb.Artifact(type_id=type_id, uri="/p")])
+        folder = (self.serving.parent / promoted_to if promoted_to else self.serving) / str(version)
         push.set_int_custom_property("pushed", 1)
-        push.set_string_custom_property("pushed_destination", str(self.serving / str(version)))
+        push.set_string_custom_property("pushed_destination", str(folder))
+        if promoted_to:
+            push.set_string_custom_property("promoted_to", promoted_to)
         if present:
-            (self.serving / str(version)).mkdir(parents=True)
+            folder.mkdir(parents=True)
         execution_type = self.mlmd.put_execution_type(self.pb.ExecutionType(name="Pusher"))
         [execution] = self.mlmd.put_executions([self.pb.Execution(type_id=execution_type)])
         events = []
@@ -131,3 +136,15 @@ def test_with_nothing_served_the_baseline_is_the_latest_blessed_model_other_than
     first, second, candidate = store.model(), store.model(), store.model()
     resolved = store.resolve(candidate, blessed=[first.id, second.id])
     assert [m.id for m in resolved["model"]] == [second.id] and resolved["pushed_model"] == []
+
+
+def test_a_promotion_to_another_destination_does_not_change_the_baseline(tmp_path):
+    store = _Store(tmp_path)
+    first, second, candidate = store.model(), store.model(), store.model()
+    store.push(first, 100)
+    store.push(second, 200)
+    store.push(first, 900, promoted_to="production")  # the newest push, the highest version: in production
+    resolved = store.resolve(candidate, blessed=[first.id, second.id])
+    assert [m.id for m in resolved["model"]] == [second.id]  # what the pipeline's own destination serves
+    assert [p.get_string_custom_property("pushed_destination") for p in resolved["pushed_model"]] == \
+        [str(store.serving / "200")]

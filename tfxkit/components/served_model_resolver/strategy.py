@@ -13,7 +13,7 @@ import ml_metadata as mlmd
 from tfx import types
 from tfx.dsl.components.common import resolver
 
-from tfxkit.metadata.serving import PushRecord, pushed_from, serving_order
+from tfxkit.metadata.serving import pushed_from, serving_order, tfx_push_records
 
 MODEL_KEY, PUSHED_MODEL_KEY = "model", "pushed_model"
 
@@ -27,8 +27,8 @@ class LatestPushedModelStrategy(resolver.ResolverStrategy):
         self, store: mlmd.MetadataStore, input_dict: Dict[str, List[types.Artifact]]
     ) -> Optional[Dict[str, List[types.Artifact]]]:
         models = {m.id: m for m in input_dict.get(MODEL_KEY, [])}
-        pushes = {p.id: p for p in input_dict.get(PUSHED_MODEL_KEY, []) if p.get_int_custom_property("pushed") == 1}
-        records = [PushRecord(p.id, p.get_string_custom_property("pushed_destination")) for p in pushes.values()]
+        pushes = {p.id: p for p in input_dict.get(PUSHED_MODEL_KEY, [])}
+        records = tfx_push_records(pushes.values())  # pushes that pushed; promotions flagged (left out of the order)
         for record in serving_order(records):
             model_id = pushed_from(store, record.id)
             if model_id in models:

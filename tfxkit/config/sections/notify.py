@@ -18,7 +18,9 @@ from pydantic import Field, field_validator, model_validator
 
 from tfxkit.config.sections.strict import Strict
 
-NotifyEvent = Literal["failed", "data_stopped", "not_blessed", "pushed", "rolled_back", "interrupted"]
+# `succeeded` is Kubeflow's alone: its exit handler sees a run's final state, not whether it pushed (a local run
+# says pushed or not_blessed instead; tfxkit.components.notify_exit).
+NotifyEvent = Literal["failed", "data_stopped", "not_blessed", "pushed", "rolled_back", "interrupted", "succeeded"]
 EVENTS: tuple[str, ...] = get_args(NotifyEvent)
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Webhook services whose URL path is itself the secret.

@@ -36,6 +36,11 @@ class PipelineSection(Strict):
         "postgresql://user:pw@host:port/db. Default: sqlite under the pipeline root.",
     )
     cache: bool = Field(default=True, description="Reuse results of unchanged components.")
+    keep_runs: Optional[int] = Field(
+        default=None, ge=1,
+        description="Retention: after each run, remove the outputs of older runs that neither the last N runs nor "
+        "a model in a push destination trace back to (as `tfxkit gc --keep N`). Default: keep everything.",
+    )
     beam_args: list[BeamArg] = Field(
         default_factory=list,
         description="Apache Beam pipeline options for every Beam-based component, each --name or --name=value "

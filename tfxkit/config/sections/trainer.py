@@ -64,11 +64,23 @@ class TrainerSection(Strict):
     optimizer: OptimizerSection = Field(default_factory=OptimizerSection)
     learning_rate: Schedule = Field(default_factory=lambda: ConstantSchedule(initial=0.001))
     early_stopping: Optional[EarlyStoppingSection] = None
-    distribution: Literal["auto", "default", "mirrored"] = Field(
-        default="auto", description="auto: MirroredStrategy when a GPU is visible, else the default strategy."
+    distribution: Literal["auto", "default", "mirrored", "multi_worker"] = Field(
+        default="auto", description="auto: MirroredStrategy when a GPU is visible, else the default strategy. "
+        "multi_worker: MultiWorkerMirroredStrategy over trainer.workers processes on the Trainer's host "
+        "(local and Beam runners; refused on Kubeflow)."
     )
     mixed_precision: Literal["auto", "on", "off"] = Field(
-        default="auto", description="auto: mixed_float16 on GPU only."
+        default="auto", description="auto: mixed_float16 on GPU only. on: mixed_float16 (with loss scaling) when "
+        "training on a GPU, mixed_bfloat16 on CPU (float16 needs a GPU; bfloat16 needs no loss scaling)."
+    )
+    cpu_replicas: Optional[int] = Field(
+        default=None, ge=2, le=64, description="Split the CPU into this many logical devices before TensorFlow "
+        "initialises and train with MirroredStrategy over them (one replica each; GPUs are then not used): "
+        "multi-replica training without a GPU, for tests and many-core hosts. None: one device per GPU, or the CPU."
+    )
+    workers: Optional[int] = Field(
+        default=None, ge=2, le=16, description="distribution multi_worker: this many worker processes, one CPU "
+        "replica each, on loopback ports the Trainer picks; worker 0 (the chief) writes the model."
     )
     warm_start: bool = Field(
         default=False, description="Start from the weights of the model being served (the last one pushed) when "
@@ -79,6 +91,14 @@ class TrainerSection(Strict):
         "(initial weights, dropout, shuffle order, tuner trials): the same data and spec train the same model on "
         "the same machine and stack. None: a fresh seed each run."
     )
+
+    @field_validator("mixed_precision", mode="before")
+    @classmethod
+    def _yaml_on_off(cls, value):
+        # YAML 1.1 reads a bare on/off as a boolean: `mixed_precision: on` means "on", not True.
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
 
     @field_validator("optimizer", mode="before")
     @classmethod
@@ -101,6 +121,22 @@ class TrainerSection(Strict):
             return value
         raise ValueError(f"expected a number or a mapping with 'schedule' (one of: {', '.join(SCHEDULES)}), "
                          f"got {value!r}")
+
+
+def check_replicas(trainer: TrainerSection) -> Iterator[Problem]:
+    """cpu_replicas trains under MirroredStrategy, workers under multi_worker; a setting another one would
+    silently ignore is refused."""
+    if trainer.cpu_replicas is not None and trainer.distribution in ("default", "multi_worker"):
+        why = ("distribution 'default' trains one" if trainer.distribution == "default" else
+               "multi_worker trains one per worker process (trainer.workers)")
+        yield Problem(("trainer", "cpu_replicas"), f"{trainer.cpu_replicas} replicas need MirroredStrategy, but "
+                      f"{why} (expected distribution auto or mirrored, or no cpu_replicas)")
+    if trainer.distribution == "multi_worker" and trainer.workers is None:
+        yield Problem(("trainer", "distribution"), "multi_worker needs trainer.workers (expected the number of "
+                      "worker processes, 2 or more)")
+    if trainer.workers is not None and trainer.distribution != "multi_worker":
+        yield Problem(("trainer", "workers"), f"{trainer.workers} workers need distribution multi_worker (got "
+                      f"'{trainer.distribution}')")
 
 
 def check_training_monitors(trainer: TrainerSection, task: str) -> Iterator[Problem]:

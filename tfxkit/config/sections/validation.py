@@ -10,12 +10,12 @@ from tfxkit.config.sections.strict import Strict
 
 
 class DriftSection(Strict):
-    """Each run's data compared with the data behind the model being served (TFDV's drift comparators)."""
+    """Each run's data compared with the data behind the model being served (see docs/spec.md, Drift)."""
 
     enabled: Union[Literal["auto"], bool] = Field(
         default="auto", description="auto: on once a model has been served; false turns the check off.")
-    jensen_shannon: float = Field(default=0.1, gt=0, le=1, description="Numeric columns: largest approximate "
-                                  "Jensen-Shannon divergence of the histograms allowed.")
+    jensen_shannon: float = Field(default=0.1, gt=0, le=1, description="Numeric columns: largest Jensen-Shannon "
+                                  "divergence allowed, on ten bins at the served data's deciles.")
     l_infinity: float = Field(default=0.2, gt=0, le=1, description="Categorical columns: largest change of any "
                               "one value's share allowed (L-infinity distance).")
     missing_increase: float = Field(default=0.1, ge=0, le=1, description="Largest rise of a column's share of "
