@@ -62,3 +62,31 @@ def test_the_first_run_with_nothing_served_trains_from_scratch_and_says_so(monke
     assert initial_weights(model, {"warm_start": False}, "/served/model") is None  # not asked: never looked at
     for now, then in zip(model.get_weights(), before):
         np.testing.assert_array_equal(now, then)
+
+
+def _wide_deep(payment_types: int) -> keras.Model:
+    """The taxi model's shape: one numeric column, two categorical ones (ids and the vocabulary's size)."""
+    from tfxkit.modules.model_builder import ModelInputs, model_body
+
+    keras.utils.set_random_seed(3)
+    found = ModelInputs()
+    found.numeric["fare_xf"] = keras.Input(shape=(1,), name="fare_xf")
+    for key, depth in (("company_xf", 100), ("payment_type_xf", payment_types)):
+        found.categorical[key] = (keras.Input(shape=(), dtype="int64", name=key), depth)
+    inputs = [found.numeric["fare_xf"], *(inp for inp, _ in found.categorical.values())]
+    model_cfg = {"type": "wide_deep", "wide_deep": {"wide": ["payment_type"], "embedding_dim": 8},
+                 "hidden_units": [4], "activation": "relu", "dropout": 0.0, "batch_norm": False,
+                 "regularization": {"l1": 0.0, "l2": 0.0}}
+    return keras.Model(inputs, model_body(found, model_cfg, 1))
+
+
+def test_a_vocabulary_that_changed_size_is_refused_naming_its_column(tmp_path):
+    """A window with one more payment type: the embedding that differs is named after the column, so the
+    user knows which vocabulary moved (docs/continuous.md: a column whose values come and go wants `hash`)."""
+    path = str(tmp_path / "served")
+    _wide_deep(payment_types=6).save(path, save_format="tf")
+    with pytest.raises(WarmStartMismatch) as refused:
+        warm_start(_wide_deep(payment_types=7), path)
+    assert str(refused.value).startswith("warm start: layer 'payment_type_xf_embedding' has weights [(7, 8)] here "
+                                         "and [(6, 8)] in the served model"), str(refused.value)
+    assert warm_start(_wide_deep(payment_types=6), path).startswith("warm start: ")
