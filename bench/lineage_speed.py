@@ -10,7 +10,7 @@ versions), the others were not blessed; then `--rollbacks` real rollbacks
 Times `tfxkit runs`, `lineage latest`, `diff latest`, `lineage --from-data`,
 `models`, `rollback --dry-run` and `gc --dry-run` as whole processes (the
 median of several), next to `python -c pass`, `import ml_metadata` (the floor:
-MLMD's protobuf runtime is pure Python in this stack) and `tfxkit validate`,
+importing MLMD and its protobuf runtime) and `tfxkit validate`,
 measured in the same session, and checks with `python -X importtime` that none
 of them imports TensorFlow, TFX or Beam. Targets: under 1 s each, 0.5 s for `runs`.
 

@@ -52,6 +52,6 @@ def eval_config(params: dict[str, Any]) -> tfma.EvalConfig:
         slicing_specs=[overall] + slices,
         metrics_specs=[tfma.MetricsSpec(metrics=metrics)],
         # Only the metrics named above. TFMA's defaults (the model's compiled metrics) load every model once more
-        # through Keras, which parses the SavedModel in pure-Python protobuf: most of the Evaluator's time.
+        # through Keras: on the pure-Python protobuf this lock used to hold, most of the Evaluator's time.
         options=tfma.Options(include_default_metrics=wrappers_pb2.BoolValue(value=False)),
     )

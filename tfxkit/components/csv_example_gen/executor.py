@@ -1,8 +1,8 @@
 """CsvExampleGen's executor: TFX's CSV parsing and typing, examples serialized in C++.
 
 TFX's own executor builds one `tf.train.Example` per row in Python and serializes
-it twice (to hash it into a split, to write it). With the lock's pure-Python
-protobuf runtime that costs about 4 ms a row: a minute for 15k rows, over an hour
+it twice (to hash it into a split, to write it). With the pure-Python
+protobuf runtime the lock held until 2026-12 that cost about 4 ms a row: a minute for 15k rows, over an hour
 for a million (bench/README.md, Scale). This executor reads and types the CSV exactly as TFX
 does (tfx_bsl's line parser and column-type inference), gathers rows into Arrow
 RecordBatches and serializes them with tfx_bsl's C++ encoder.
