@@ -18,7 +18,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from tfx.components.evaluator.component import Evaluator
 from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.components.example_gen.import_example_gen.component import ImportExampleGen
 from tfx.components.example_validator.component import ExampleValidator
@@ -45,6 +44,7 @@ from tfxkit.components.baseline_resolver.strategy import (
 )
 from tfxkit.components.csv_example_gen.component import CsvExampleGen
 from tfxkit.components.data_gate.component import AnomaliesGate
+from tfxkit.components.evaluator.component import Evaluator
 from tfxkit.components.served_model_resolver.strategy import LatestPushedModelStrategy
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.paths import split_input

@@ -34,8 +34,6 @@ from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
-from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner, SwitchingDirectRunner
-from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from tfx import types
 from tfx.components.example_gen import utils, write_split
 from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
@@ -46,6 +44,8 @@ from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import proto_utils
 from tfx_bsl.coders import csv_decoder, example_coder
+
+from tfxkit.components.direct_runner import on_direct_runner
 
 
 def _column_names(path: str, delimiter: str) -> list[str]:
@@ -128,9 +128,6 @@ class _CsvToSerializedExamples(beam.PTransform):
         return batches | "ToSerializedExample" >> beam.ParDo(_EncodeSorted())
 
 
-_DIRECT_RUNNERS = (SwitchingDirectRunner, BundleBasedDirectRunner, FnApiRunner)
-
-
 class CommaExecutor(BaseExampleGenExecutor):
     DELIMITER = ","
 
@@ -171,7 +168,7 @@ class CommaExecutor(BaseExampleGenExecutor):
 
 def reshuffles(pipeline: beam.Pipeline) -> bool:
     """Whether the splits are reshuffled before writing: on every runner but Beam's DirectRunner."""
-    return not isinstance(pipeline.runner, _DIRECT_RUNNERS)
+    return not on_direct_runner(pipeline)
 
 
 @beam.ptransform_fn
