@@ -335,8 +335,9 @@ def evaluate(eval_config: tfma.EvalConfig, model_paths: dict[str, str], example_
         for computation, acc in zip(computations.non_derived_computations, accs):
             combiner = computation.combiner
             metrics.update(combiner.extract_output(COMBINERS[type(combiner)].finish(combiner, acc)))
-        for derived in computations.derived_computations:
-            metrics.update(derived.result(metrics))
+        with np.errstate(divide="ignore", invalid="ignore"):  # e.g. recall on a slice without positives: NaN
+            for derived in computations.derived_computations:
+                metrics.update(derived.result(metrics))
         metrics = _with_diffs(metrics, baseline.name if baseline else None)
         metrics = {k: v for k, v in metrics.items()
                    if isinstance(k, metric_types.MetricKey) and not mpv_evaluator._is_private_metrics(k)}  # noqa: SLF001
