@@ -39,7 +39,7 @@ as the local runner does), prints both times and their ratio and checks that the
 splits hold the same bytes; --profile adds cProfile's view of each. With
 --workers W it instead runs tfxkit's executor twice under the multi-process
 DirectRunner (W workers), each in a fresh process: once through TFX's WriteSplit
-(a Reshuffle before writing) and once through tfxkit's (none on the DirectRunner),
+(a Reshuffle before writing) and once through tfxkit's (in process on the DirectRunner),
 and prints Do()'s time and the peak memory of each and whether each split holds
 the same examples.
 
@@ -441,7 +441,7 @@ def child_env() -> dict[str, str]:
 
 def example_gen_memory(rows: int, work: Path, workers: int) -> None:
     """tfxkit's CsvExampleGen under the multi-process DirectRunner with TFX's WriteSplit (a Reshuffle before
-    writing) and with its own (none on the DirectRunner), each in a fresh process: Do()'s time and the peak
+    writing) and with its own (in process on the DirectRunner), each in a fresh process: Do()'s time and the peak
     RSS of the process tree side by side, and whether each split holds the same examples."""
     csv_path = generate(rows, work / "data" / f"taxi-{rows}" / "data.csv")
     env = child_env()

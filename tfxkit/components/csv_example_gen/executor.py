@@ -16,26 +16,30 @@ TFX's reader hard-codes ',' (in the header and in tfx_bsl's line parser); one
 importable executor class per delimiter (`data.delimiter`), since a compiled
 pipeline names its executor class and Kubeflow imports it by that name.
 
-TFX reshuffles each split before writing it. Beam's DirectRunner (the local and
-`beam` runners) holds a GroupByKey's whole input in memory and hands it back in
-arrival order, so there the Reshuffle keeps every example of the dataset in the
-runner process and its workers at once and leaves the files as they would be
-without it; this executor writes without it on the DirectRunner and reshuffles
-on every other runner (bench/README.md, Scale).
+On Beam's DirectRunner (the local and `beam` runners) those same steps run in this
+process, one call after another, and each split goes to one gzipped TFRecord file,
+as the DirectRunner writes it: per element, Beam's own overhead was most of
+CsvExampleGen's time (bench/README.md, Floors), and TFX's Reshuffle before writing
+held the whole dataset in the DirectRunner's memory while leaving the files in input
+order (bench/README.md, Scale). On every other runner (Flink, Spark, Dataflow, a
+portable job server) TFX's Beam pipeline runs, Reshuffle included.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import itertools
 import os
 from collections.abc import Iterator
 from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
+import tensorflow as tf
+from absl import logging
 from tfx import types
-from tfx.components.example_gen import utils, write_split
+from tfx.components.example_gen import base_example_gen_executor, utils, write_split
 from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
 from tfx.components.example_gen.csv_example_gen import executor as tfx_csv
 from tfx.components.util import examples_utils
@@ -45,7 +49,7 @@ from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import proto_utils
 from tfx_bsl.coders import csv_decoder, example_coder
 
-from tfxkit.components.direct_runner import on_direct_runner
+from tfxkit.components.direct_runner import on_direct_runner, worker_count
 
 
 def _column_names(path: str, delimiter: str) -> list[str]:
@@ -101,6 +105,107 @@ class _EncodeSorted(beam.DoFn):
         yield from encode_sorted(record_batch, self._encoder)
 
 
+def _files_and_columns(pattern: str, delimiter: str) -> tuple[list[str], list[str]]:
+    """A split's files and their shared header, as TFX's executor checks them."""
+    files = fileio.glob(pattern)
+    if not files:
+        raise RuntimeError(f"Split pattern {pattern} does not match any files.")
+    column_names = _column_names(files[0], delimiter)
+    for path in files[1:]:
+        if _column_names(path, delimiter) != column_names:
+            raise RuntimeError(f"Files in same split {pattern} have different header.")
+    return files, column_names
+
+
+def serialized_examples(pattern: str, delimiter: str) -> Iterator[bytes]:
+    """One split's CSV files as serialized Examples, in file order, without Beam: the steps of
+    `_CsvToSerializedExamples` called in turn. Two passes over the files, as Beam's side input does it:
+    tfx_bsl's column-type inference over every row, then each batch of rows typed and encoded."""
+    files, column_names = _files_and_columns(pattern, delimiter)
+    parse = csv_decoder.ParseCSVLine(delimiter)
+    parse.setup()
+
+    def rows() -> Iterator[tuple[list[bytes], str]]:
+        for path in files:
+            for line in tfx_csv._ReadCsvRecordsFromTextFile().process(path):  # noqa: SLF001
+                yield from parse.process(line)
+
+    inferrer = csv_decoder.ColumnTypeInferrer(column_names=column_names, skip_blank_lines=True)
+    types = inferrer.create_accumulator()
+    for cells, _ in rows():
+        types = inferrer.add_input(types, cells)
+    column_infos = inferrer.extract_output(types)
+    to_record_batch = csv_decoder.BatchedCSVRowsToRecordBatch(skip_blank_lines=True)
+    encoder = example_coder.RecordBatchToExamplesEncoder()
+    for batch in _batched(rows()):
+        for record_batch in to_record_batch.process(batch, column_infos):
+            yield from encode_sorted(record_batch, encoder)
+
+
+def _batched(items: Iterator[Any], size: int = 4096) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _ShardedWriter:
+    """One split's gzipped TFRecord shards, records dealt round-robin: as many files as the DirectRunner has
+    workers, so that StatisticsGen's and Transform's workers each read some (one reads a gzipped file whole)."""
+
+    def __init__(self, folder: str, shards: int):
+        fileio.makedirs(folder)
+        name = write_split.DEFAULT_FILE_NAME
+        self._files = [tf.io.TFRecordWriter(os.path.join(folder, f"{name}-{i:05d}-of-{shards:05d}.gz"), "GZIP")
+                       for i in range(shards)]
+        self._next = itertools.cycle(self._files)
+
+    def write(self, record: bytes) -> None:
+        next(self._next).write(record)
+
+    def close(self) -> None:
+        for out in self._files:
+            out.close()
+
+
+def write_in_process(exec_properties: dict[str, Any], input_config: example_gen_pb2.Input,
+                     output_config: example_gen_pb2.Output, examples: types.Artifact, delimiter: str,
+                     shards: int) -> None:
+    """Each split's examples in input order, split by TFX's own partition function (the hash of the serialized
+    example), in `shards` files per split as the DirectRunner's workers would write them."""
+    input_base = exec_properties[standard_component_specs.INPUT_BASE_KEY]
+
+    def writer(split: str) -> _ShardedWriter:
+        return _ShardedWriter(artifact_utils.get_split_uri([examples], split), shards)
+
+    if output_config.split_config.splits:
+        if len(input_config.splits) != 1:
+            raise ValueError("input must have only one split when output split is specified.")
+        split_config = output_config.split_config
+        buckets = list(itertools.accumulate(split.hash_buckets for split in split_config.splits))
+        writers = [writer(split.name) for split in split_config.splits]
+        try:
+            pattern = os.path.join(input_base, input_config.splits[0].pattern)
+            for record in serialized_examples(pattern, delimiter):
+                writers[base_example_gen_executor._PartitionFn(  # noqa: SLF001
+                    record, len(buckets), buckets, split_config)].write(record)
+        finally:
+            for out in writers:
+                out.close()
+        return
+    for split in input_config.splits:
+        out = writer(split.name)
+        try:
+            for record in serialized_examples(os.path.join(input_base, split.pattern), delimiter):
+                out.write(record)
+        finally:
+            out.close()
+
+
 @beam.typehints.with_input_types(beam.Pipeline)
 @beam.typehints.with_output_types(bytes)
 class _CsvToSerializedExamples(beam.PTransform):
@@ -113,13 +218,7 @@ class _CsvToSerializedExamples(beam.PTransform):
         self._delimiter = delimiter
 
     def expand(self, pipeline: beam.Pipeline) -> beam.PCollection:
-        files = fileio.glob(self._pattern)
-        if not files:
-            raise RuntimeError(f"Split pattern {self._pattern} does not match any files.")
-        column_names = _column_names(files[0], self._delimiter)
-        for path in files[1:]:
-            if _column_names(path, self._delimiter) != column_names:
-                raise RuntimeError(f"Files in same split {self._pattern} have different header.")
+        files, column_names = _files_and_columns(self._pattern, self._delimiter)
         lines = (pipeline
                  | "CreateFilenames" >> beam.Create(files)
                  | "ReadFromText" >> beam.ParDo(tfx_csv._ReadCsvRecordsFromTextFile()))  # noqa: SLF001
@@ -136,48 +235,31 @@ class CommaExecutor(BaseExampleGenExecutor):
 
     def Do(self, input_dict: dict[str, list[types.Artifact]], output_dict: dict[str, list[types.Artifact]],
            exec_properties: dict[str, Any]) -> None:
-        """TFX's ExampleGen Do (TFRecords of serialized Examples), reshuffling only off the DirectRunner.
-
-        At 1M taxi rows under two DirectRunner workers, CsvExampleGen's process tree peaked
-        at 5,962 MiB with TFX's WriteSplit and 3,782 MiB without the Reshuffle, the same
-        examples in each split (`bench/scale.py --example-gen --workers 2 --rows 1000000`).
-        """
-        self._log_startup(input_dict, output_dict, exec_properties)
+        """In this process on Beam's DirectRunner; on any other runner TFX's ExampleGen Do (its Beam pipeline,
+        with this executor's reading and encoding, and its Reshuffle before writing)."""
         payload = (exec_properties.get(standard_component_specs.OUTPUT_DATA_FORMAT_KEY)
                    or example_gen_pb2.FORMAT_TF_EXAMPLE)
         file_format = (exec_properties.get(standard_component_specs.OUTPUT_FILE_FORMAT_KEY)
                        or example_gen_pb2.FORMAT_TFRECORDS_GZIP)
         if payload != example_gen_pb2.FORMAT_TF_EXAMPLE or file_format != example_gen_pb2.FORMAT_TFRECORDS_GZIP:
             raise ValueError("tfxkit's CsvExampleGen writes tf.Examples in gzipped TFRecords only")
+        pipeline = self._make_beam_pipeline()
+        if not on_direct_runner(pipeline):
+            super().Do(input_dict, output_dict, exec_properties)
+            return
+        self._log_startup(input_dict, output_dict, exec_properties)
         input_config = proto_utils.json_to_proto(
             exec_properties[standard_component_specs.INPUT_CONFIG_KEY], example_gen_pb2.Input())
         output_config = proto_utils.json_to_proto(
             exec_properties[standard_component_specs.OUTPUT_CONFIG_KEY], example_gen_pb2.Output())
-        examples = output_dict[standard_component_specs.EXAMPLES_KEY]
-        artifact_utils.get_single_instance(examples).split_names = artifact_utils.encode_split_names(
+        examples = artifact_utils.get_single_instance(output_dict[standard_component_specs.EXAMPLES_KEY])
+        examples.split_names = artifact_utils.encode_split_names(
             utils.generate_output_split_names(input_config, output_config))
-        with self._make_beam_pipeline() as pipeline:
-            shuffle = reshuffles(pipeline)
-            for split, split_examples in self.GenerateExamplesByBeam(pipeline, exec_properties).items():
-                _ = split_examples | f"WriteSplit[{split}]" >> WriteSplit(
-                    artifact_utils.get_split_uri(examples, split), shuffle)
-        for artifact in examples:
-            examples_utils.set_payload_format(artifact, payload)
-            examples_utils.set_file_format(artifact, write_split.to_file_format_str(file_format))
-
-
-def reshuffles(pipeline: beam.Pipeline) -> bool:
-    """Whether the splits are reshuffled before writing: on every runner but Beam's DirectRunner."""
-    return not on_direct_runner(pipeline)
-
-
-@beam.ptransform_fn
-def WriteSplit(examples: beam.PCollection, split_uri: str, shuffle: bool) -> beam.pvalue.PDone:
-    """TFX's WriteSplit for serialized Examples, with its Reshuffle only when `shuffle`."""
-    if shuffle:
-        examples = examples | "Shuffle" >> beam.Reshuffle()
-    return examples | "Write" >> beam.io.WriteToTFRecord(
-        os.path.join(split_uri, write_split.DEFAULT_FILE_NAME), file_name_suffix=".gz")
+        write_in_process(exec_properties, input_config, output_config, examples, self.DELIMITER,
+                         worker_count(pipeline))
+        examples_utils.set_payload_format(examples, payload)
+        examples_utils.set_file_format(examples, write_split.to_file_format_str(file_format))
+        logging.info("tfxkit CsvExampleGen: examples read and written in process (Beam's DirectRunner)")
 
 
 class SemicolonExecutor(CommaExecutor):

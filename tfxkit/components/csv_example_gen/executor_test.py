@@ -1,9 +1,10 @@
 """tfxkit's CsvExampleGen executor against TFX's: the same examples in the same splits, on awkward CSVs.
 
-Both executors run for real (Beam's DirectRunner in this process) on the same files; their
-outputs are compared split by split, record by record in file order, as deterministically
-serialized Examples: TFX's Reshuffle before writing, which tfxkit's executor leaves out on the
-DirectRunner, reorders nothing there.
+Both executors run for real on the same files: TFX's on Beam's DirectRunner in this process,
+tfxkit's in process without Beam (its path on the DirectRunner) or through TFX's Beam pipeline
+(its path on every other runner). Outputs are compared split by split as deterministically
+serialized Examples, record by record in file order (TFX's Reshuffle reorders nothing on the
+DirectRunner), or as multisets where the files differ (several shards, another runner).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tfx.types import standard_artifacts, standard_component_specs  # noqa: E402
 from tfx.utils import proto_utils  # noqa: E402
 
 from tfxkit.components.csv_example_gen import executor as csv_example_gen  # noqa: E402
+from tfxkit.components.csv_example_gen.executor import CommaExecutor  # noqa: E402
 
 TFX_TESTDATA = Path(tfx_csv.__file__).parents[2] / "testdata" / "external"
 TAXI = Path(tfx_csv.__file__).parents[3] / "examples" / "chicago_taxi_pipeline" / "data" / "simple" / "data.csv"
@@ -125,14 +127,23 @@ def test_encoded_bytes_are_the_deterministic_serialization():
     assert not empty_cell["m"].WhichOneof("kind")
 
 
-@pytest.mark.parametrize("runner, reshuffles", [
-    ("DirectRunner", False), ("BundleBasedDirectRunner", False), ("SwitchingDirectRunner", False),
-    ("FlinkRunner", True), ("SparkRunner", True), ("PortableRunner", True)])
-def test_splits_are_reshuffled_before_writing_except_on_the_direct_runner(tmp_path, runner, reshuffles):
-    import apache_beam as beam
+def test_other_runners_take_tfx_s_beam_pipeline_with_the_same_examples(tmp_path, monkeypatch):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "data.csv").write_text(AWKWARD * 50, encoding="utf-8")
+    theirs = _run(tfx_csv.Executor(), tmp_path / "in", tmp_path / "tfx_out")
+    monkeypatch.setattr(csv_example_gen, "on_direct_runner", lambda pipeline: False)  # as on Flink or Dataflow
+    beam_path = _run(csv_example_gen.CommaExecutor(), tmp_path / "in", tmp_path / "beam_out")
+    assert {k: sorted(v) for k, v in beam_path.items()} == {k: sorted(v) for k, v in theirs.items()}
 
-    pipeline = beam.Pipeline(runner=runner)  # built, never run
-    _ = (pipeline | beam.Create([b"x"])
-         | csv_example_gen.WriteSplit(str(tmp_path), csv_example_gen.reshuffles(pipeline)))
-    steps = [t.unique_name for t in pipeline.to_runner_api().components.transforms.values()]
-    assert any(step.endswith("/Shuffle") for step in steps) == reshuffles, steps
+
+def test_a_split_has_a_file_per_direct_runner_worker_holding_tfx_s_examples(tmp_path):
+    from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "data.csv").write_text(AWKWARD * 50, encoding="utf-8")
+    theirs = _run(tfx_csv.Executor(), tmp_path / "in", tmp_path / "tfx_out")
+    workers = CommaExecutor(BaseBeamExecutor.Context(
+        beam_pipeline_args=["--direct_running_mode=multi_processing", "--direct_num_workers=3"]))
+    ours = _run(workers, tmp_path / "in", tmp_path / "ours_out")
+    assert {k: sorted(v) for k, v in ours.items()} == {k: sorted(v) for k, v in theirs.items()}
+    assert len(list((tmp_path / "ours_out" / "Split-train").glob("*.gz"))) == 3
