@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
-from tests.e2e.conftest import penguin_rows, printed_metric
+from tests.e2e.conftest import penguin_rows, printed_metric, printed_path
 from tfxkit.config.load import load_spec
 from tfxkit.config.metadata_url import MetadataUrl
 from tfxkit.metadata.connection import connection_config
@@ -76,6 +76,14 @@ def test_first_run_pushes_an_accurate_model(first_run, root):
     loaded = load_spec(REPO_ROOT / SPEC, {"pipeline.root": str(root)})
     assert spec_hash == loaded.spec_hash()
     assert '"name":"penguin"' in spec_json
+
+
+def test_the_local_runner_reads_the_csv_and_evaluates_in_process(first_run):
+    """Beam's DirectRunner: CsvExampleGen and the Evaluator skip Beam, and the run log says which path ran."""
+    log = Path(printed_path(first_run, "log")).read_text(encoding="utf-8")
+    assert "tfxkit CsvExampleGen: examples read and written in process" in log
+    assert "tfxkit evaluator: TFMA's metrics computed in process" in log
+    assert "TFMA's Beam pipeline" not in log
 
 
 def test_pushed_model_serves_raw_examples(first_run, root):
