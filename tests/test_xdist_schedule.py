@@ -8,8 +8,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO_ROOT
-from tests.xdist_schedule import E2E_MINUTES, SHARED_RUN, hand_out_order, unit_of
+from tests.xdist_schedule import E2E_MINUTES, SHARED_RUN, hand_out_order, minutes_lines, unit_of
 
 E2E = REPO_ROOT / "tests" / "e2e"
 
@@ -44,6 +46,18 @@ def test_units_go_out_costliest_first_each_in_one_piece_in_file_order():
         assert order[start:start + len(mine)] == mine, unit
 
 
+def test_each_e2e_modules_minutes_are_summed_over_its_tests_and_phases():
+    def report(nodeid: str, when: str, seconds: float) -> pytest.TestReport:
+        return pytest.TestReport(nodeid, ("", 0, ""), {}, "passed", None, when, [], duration=seconds)
+
+    reports = [report("tests/e2e/test_watch.py::test_a", "setup", 90),
+               report("tests/e2e/test_watch.py::test_a", "call", 30),
+               report("tests/e2e/test_spans.py::test_b", "call", 60),
+               report("tests/config/test_x.py::test_c", "call", 600)]  # a fast file: only in its worker's minutes
+    assert minutes_lines(reports) == [
+        "tfxkit: minutes per e2e module (tests/xdist_schedule.py E2E_MINUTES): test_watch.py 2.0, test_spans.py 1.0"]
+
+
 def test_xdist_runs_make_tests_loadfile_through_the_longest_first_scheduler():
     """The hook in tests/conftest.py is what `pytest -n 2 --dist loadfile` uses (this file's other tests, run so)."""
     proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-v", "-p",
@@ -52,4 +66,5 @@ def test_xdist_runs_make_tests_loadfile_through_the_longest_first_scheduler():
                           env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "scheduling tests via LongestFirstScheduling" in proc.stdout, proc.stdout[-3000:]
-    assert "3 passed" in proc.stdout, proc.stdout[-3000:]
+    assert "4 passed" in proc.stdout, proc.stdout[-3000:]
+    assert "tfxkit: minutes of tests per worker: gw0 " in proc.stdout, proc.stdout[-3000:]  # and gw1, when it ran any

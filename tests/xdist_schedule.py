@@ -106,3 +106,28 @@ class LongestFirstScheduling(LoadFileScheduling):
         if not self.workqueue:
             for node in self.nodes:
                 node.shutdown()
+
+
+def minutes_lines(reports) -> list[str]:
+    """The summary lines `make test` ends with before its skip line: each worker's minutes of tests (how close
+    together they finished) and each e2e module's, setup to teardown (the figures E2E_MINUTES is kept from)."""
+    modules: dict[str, float] = {}
+    workers: dict[str, float] = {}
+    for report in reports:
+        if not getattr(report, "when", None):  # a collection report, a warning
+            continue
+        path = report.nodeid.split("::", 1)[0]
+        if path in E2E_MINUTES:
+            modules[path] = modules.get(path, 0.0) + report.duration / 60
+        gateway = getattr(getattr(report, "node", None), "gateway", None)  # set on xdist's controller
+        if gateway is not None:
+            workers[gateway.id] = workers.get(gateway.id, 0.0) + report.duration / 60
+    lines = []
+    if workers:
+        lines.append("tfxkit: minutes of tests per worker: "
+                     + ", ".join(f"{worker} {minutes:.1f}" for worker, minutes in sorted(workers.items())))
+    if modules:
+        lines.append("tfxkit: minutes per e2e module (tests/xdist_schedule.py E2E_MINUTES): " + ", ".join(
+            f"{path.removeprefix('tests/e2e/')} {minutes:.1f}"
+            for path, minutes in sorted(modules.items(), key=lambda item: -item[1])))
+    return lines
