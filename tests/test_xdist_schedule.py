@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.xdist_schedule import E2E_MINUTES, SHARED_RUN, hand_out_order, minutes_lines, unit_of
+from tests.xdist_schedule import E2E_MINUTES, SHARED_RUN, hand_out_order, minutes_lines, unit_of, unit_to_hand_out
 
 E2E = REPO_ROOT / "tests" / "e2e"
 
@@ -46,6 +46,15 @@ def test_units_go_out_costliest_first_each_in_one_piece_in_file_order():
         assert order[start:start + len(mine)] == mine, unit
 
 
+def test_a_worker_down_to_an_e2e_test_gets_the_fastest_file_else_the_longest_unit():
+    queue = ["penguin_tuned_run", "tests/e2e/test_watch.py", "tests/config/test_b.py", "tests/config/test_a.py"]
+    assert unit_to_hand_out(queue, ["tests/e2e/test_killed_run.py::test_x"]) == "tests/config/test_a.py"
+    assert unit_to_hand_out(queue, ["tests/e2e/test_devices.py::test_x"]) == "tests/config/test_a.py"
+    assert unit_to_hand_out(queue, ["tests/config/test_c.py::test_y"]) == "penguin_tuned_run"
+    assert unit_to_hand_out(queue, []) == "penguin_tuned_run"
+    assert unit_to_hand_out(queue[:2], ["tests/e2e/test_killed_run.py::test_x"]) == "penguin_tuned_run"  # no fast one
+
+
 def test_each_e2e_modules_minutes_are_summed_over_its_tests_and_phases():
     def report(nodeid: str, when: str, seconds: float) -> pytest.TestReport:
         return pytest.TestReport(nodeid, ("", 0, ""), {}, "passed", None, when, [], duration=seconds)
@@ -66,5 +75,5 @@ def test_xdist_runs_make_tests_loadfile_through_the_longest_first_scheduler():
                           env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "scheduling tests via LongestFirstScheduling" in proc.stdout, proc.stdout[-3000:]
-    assert "4 passed" in proc.stdout, proc.stdout[-3000:]
+    assert "5 passed" in proc.stdout, proc.stdout[-3000:]
     assert "tfxkit: minutes of tests per worker: gw0 " in proc.stdout, proc.stdout[-3000:]  # and gw1, when it ran any

@@ -4,8 +4,11 @@ xdist's loadfile scheduler hands out whole files in order of their number of tes
 few tests of minutes each, went last, and the suite ended with one worker running a 5-minute module while
 the other sat idle. Here the files go out by their expected cost (E2E_MINUTES), longest first (the longest-
 processing-time rule), and the fast files, seconds each, fill in at the end, so the two workers finish close
-together. The files that share a costly session fixture (tests/e2e/conftest.py) go to one worker as one unit
-(SHARED_RUN), since a session fixture runs once per worker: on two workers the run would happen twice.
+together. A worker gets its next unit only once it is down to its last test (xdist's default: three), and
+while that test is an e2e one, a fast file rather than the next long module (unit_to_hand_out), so that no
+long module waits behind another on a busy worker. The files that share a costly session fixture
+(tests/e2e/conftest.py) go to one worker as one unit (SHARED_RUN), since a session fixture runs once per
+worker: on two workers the run would happen twice.
 
 Nothing here changes what runs or how: every test still runs once, each module's tests together, in file order.
 tests/test_xdist_schedule.py fails when an e2e module is missing from E2E_MINUTES or a name in it is stale.
@@ -74,11 +77,41 @@ def hand_out_order(nodeids: list[str]) -> list[str]:
     return sorted(nodeids, key=lambda nodeid: (-minutes[unit_of(nodeid)], -tests[unit_of(nodeid)]))
 
 
+def unit_to_hand_out(queue: list[str], pending: list[str]) -> str:
+    """The unit a worker gets when it has one test left (an xdist worker starts a test only once it knows the
+    next one): the first in the queue (the longest left), unless that one test is an e2e test, minutes long, and
+    a fast unit is still queued; then the last unit (the fast one with fewest tests), so no long unit waits
+    behind that test while the other worker may run out of work. The long unit goes out a moment later, when
+    the e2e test is done and the fast unit is this worker's last."""
+    if pending and pending[-1].split("::", 1)[0] in E2E_MINUTES and not _is_e2e(queue[-1]):
+        return queue[-1]
+    return queue[0]
+
+
+def _is_e2e(unit: str) -> bool:
+    return unit in E2E_MINUTES or unit in SHARED_RUN.values()
+
+
 class LongestFirstScheduling(LoadFileScheduling):
-    """xdist's loadfile scheduling, its units handed out longest first (hand_out_order) instead of by test count."""
+    """xdist's loadfile scheduling, its units handed out longest first (hand_out_order) instead of by test count,
+    one when a worker is down to its last test (unit_to_hand_out)."""
 
     def _split_scope(self, nodeid: str) -> str:
         return unit_of(nodeid)
+
+    def _reschedule(self, node) -> None:
+        """LoadScopeScheduling._reschedule, a unit handed out when the worker has one test left (not three), the
+        one unit_to_hand_out chooses; the worker is stopped once nothing is left to hand out, as there."""
+        while not node.shutting_down:
+            if not self.workqueue:
+                node.shutdown()
+                return
+            pending = [nodeid for unit in self.assigned_work[node].values()
+                       for nodeid, done in unit.items() if not done]
+            if len(pending) > 1:
+                return
+            self.workqueue.move_to_end(unit_to_hand_out(list(self.workqueue), pending), last=False)
+            self._assign_work_unit(node)
 
     def schedule(self) -> None:
         """LoadScopeScheduling.schedule with the work queue in hand_out_order (the workers' collections are left as
@@ -101,7 +134,7 @@ class LongestFirstScheduling(LoadFileScheduling):
             unused_node.shutdown()
         for node in self.nodes:
             self._assign_work_unit(node)
-        for node in self.nodes:  # each starts with two units where there are enough (xdist #277)
+        for node in self.nodes:  # each starts with two tests at least, where there are enough (xdist #277)
             self._reschedule(node)
         if not self.workqueue:
             for node in self.nodes:
