@@ -63,8 +63,24 @@ def require_tool(name: str, why: str, *alternatives: str) -> str:
     return found
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test`'s `-n 2 --dist loadfile`: whole files per worker as before, handed out longest first
+    (tests/xdist_schedule.py), so the e2e modules do not end the run on one worker while the other is idle."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.xdist_schedule import LongestFirstScheduling
+
+    return LongestFirstScheduling(config, log)
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
-    """End `make test` with one line naming what was skipped and why, so a skip never passes unnoticed."""
+    """End `make test` with one line naming what was skipped and why, so a skip never passes unnoticed; before
+    it, the minutes each xdist worker and each e2e module took (tests/xdist_schedule.py orders by the latter)."""
+    from tests.xdist_schedule import minutes_lines
+
+    for line in minutes_lines(r for reports in terminalreporter.stats.values() for r in reports):
+        terminalreporter.write_line(line)
     skipped = terminalreporter.stats.get("skipped", [])
     if not skipped:
         return
