@@ -143,7 +143,10 @@ def _example_count(combiner: example_count._ExampleCountCombiner, acc: float, ba
 
 def _regression_error(combiner: mean_regression_error._MeanRegressionErrorCombiner, acc: Any, batch: Batch) -> Any:
     labels, predictions = batch.of(combiner._metric_key.model_name)  # noqa: SLF001
-    difference = labels.astype(np.float64) - predictions.reshape(len(labels), -1)[:, 0].astype(np.float64)
+    predictions = predictions.reshape(len(labels), -1)
+    if predictions.shape[1] != 1:
+        raise Unsupported("a regression error on a prediction of several values")
+    difference = labels.astype(np.float64) - predictions[:, 0].astype(np.float64)
     errors = {mean_regression_error._MeanSquaredErrorCombiner: np.square,  # noqa: SLF001
               mean_regression_error._MeanAbsoluteErrorCombiner: np.absolute}.get(type(combiner))  # noqa: SLF001
     if errors is None:
