@@ -42,7 +42,8 @@ QUICK = ["--set", "trainer.epochs=60", "--set", "evaluation.thresholds.accuracy.
 DATA_NODES = ("CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator")
 
 HOLD = "held"  # the fault hook holds the node before its executor runs: wait for the file it writes
-# (node to stop, signal, what to wait for once MLMD has it RUNNING: HOLD, a line of the run log the node writes
+# (node to stop, signal, what to wait for once MLMD has it RUNNING: HOLD, the fault hook's holds inside the Trainer
+# ("held epoch") and the Evaluator ("held evaluation"), a line of the run log the node writes
 # once its work is under way, or "mid-push")
 CHAIN = [
     ("CsvExampleGen", signal.SIGKILL, HOLD),
@@ -54,7 +55,7 @@ CHAIN = [
     ("Transform", signal.SIGKILL, "Executing pipeline using the default runner"),
     ("Trainer", signal.SIGKILL, "held epoch"),  # after epoch 5 at the earliest, EarlyStopping waiting
     (RESOLVER_ID, signal.SIGKILL, HOLD),
-    ("Evaluator", signal.SIGKILL, "Evaluating model."),  # then TFMA's Beam pipeline runs
+    ("Evaluator", signal.SIGKILL, "held evaluation"),  # its metrics written, its validation not
     ("Pusher", signal.SIGKILL, "mid-push"),  # tests/e2e/faults/sitecustomize.py holds the copy half-way
 ]
 FAULTS = str(Path(__file__).parent / "faults")
@@ -67,7 +68,8 @@ def _stop_while(root: Path, node: str, sig: int, wait: str, stderr_file: Path) -
     held = stderr_file.with_suffix(".held")
     env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=FAULTS, TFXKIT_TEST_SLOW_PUSH="60",
                TFXKIT_TEST_HOLD=node if wait == HOLD else "", TFXKIT_TEST_HOLD_FILE=str(held),
-               TFXKIT_TEST_HOLD_EPOCH="5" if wait == "held epoch" else "")
+               TFXKIT_TEST_HOLD_EPOCH="5" if wait == "held epoch" else "",
+               TFXKIT_TEST_HOLD_EVALUATION="1" if wait == "held evaluation" else "")
     with open(stderr_file, "w") as err:
         proc = subprocess.Popen([sys.executable, "-m", "tfxkit", "run", SPEC, "--root", str(root), *QUICK],
                                 cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=err, text=True, env=env,
@@ -79,7 +81,7 @@ def _stop_while(root: Path, node: str, sig: int, wait: str, stderr_file: Path) -
                 continue
             wait_for(lambda: executions_in_state(root, node) > before, f"{node} RUNNING in MLMD")
             log = next(iter(set((root / "logs").glob("run-*.log")) - logs_before))
-            if wait in (HOLD, "held epoch"):
+            if wait in (HOLD, "held epoch", "held evaluation"):
                 wait_for(held.exists, f"{node} held by the fault hook", timeout=600)
             elif wait == "mid-push":
                 wait_for(lambda: any((p / "model").exists() for p in (root / "serving").glob(".*.push")),

@@ -9,7 +9,10 @@ at a chosen moment:
 - TFXKIT_TEST_HOLD_EPOCH=N and TFXKIT_TEST_HOLD_FILE=PATH: the Trainer, once it has logged epoch N or a later epoch
   after which its EarlyStopping is waiting (an epoch or more without improvement), writes PATH and waits there: a
   kill then interrupts a training whose early-stopping and learning-rate-plateau counters are under way, with every
-  epoch it finished logged and backed up."""
+  epoch it finished logged and backed up.
+- TFXKIT_TEST_HOLD_EVALUATION=1 and TFXKIT_TEST_HOLD_FILE=PATH: the Evaluator's in-process path, once it has written
+  its metrics file and before its validation result and blessing, writes PATH and waits there: a kill then leaves
+  a partial evaluation behind."""
 
 import importlib.abc
 import importlib.util
@@ -112,3 +115,18 @@ def _hold_trainer(module):
 
 if os.environ.get("TFXKIT_TEST_HOLD_EPOCH"):
     sys.meta_path.insert(0, _AfterImport("tfxkit.modules.callbacks", _hold_trainer))
+
+
+def _hold_evaluation(module):
+    write_records = module._write_records
+
+    def held(path, records):
+        write_records(path, records)
+        if os.path.basename(path).startswith("metrics"):
+            _hold_here(f"Evaluator after {path}")
+
+    module._write_records = held
+
+
+if os.environ.get("TFXKIT_TEST_HOLD_EVALUATION"):
+    sys.meta_path.insert(0, _AfterImport("tfxkit.components.evaluator.in_process", _hold_evaluation))
