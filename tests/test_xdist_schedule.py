@@ -38,7 +38,7 @@ def test_units_go_out_costliest_first_each_in_one_piece_in_file_order():
     order = hand_out_order(collection)
     assert sorted(order) == sorted(collection)
     units = list(dict.fromkeys(unit_of(nodeid) for nodeid in order))
-    assert units == ["penguin_tuned_run", "tests/e2e/test_bench_smoke.py", "tests/e2e/test_kubeflow_smoke.py",
+    assert units == ["tests/e2e/test_bench_smoke.py", "penguin_tuned_run", "tests/e2e/test_kubeflow_smoke.py",
                      "tests/e2e/test_watch.py", "tests/config/test_b.py", "tests/config/test_a.py"]
     for unit in units:  # one piece each, in the collection's order
         mine = [nodeid for nodeid in collection if unit_of(nodeid) == unit]
