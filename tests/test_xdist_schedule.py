@@ -5,6 +5,7 @@ each file's tests together in the file's order."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -76,4 +77,5 @@ def test_xdist_runs_make_tests_loadfile_through_the_longest_first_scheduler():
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "scheduling tests via LongestFirstScheduling" in proc.stdout, proc.stdout[-3000:]
     assert "5 passed" in proc.stdout, proc.stdout[-3000:]
-    assert "tfxkit: minutes of tests per worker: gw0 " in proc.stdout, proc.stdout[-3000:]  # and gw1, when it ran any
+    # a worker that ran none of the five is not listed: which one ran them is xdist's choice
+    assert re.search(r"tfxkit: minutes of tests per worker: gw\d \d", proc.stdout), proc.stdout[-3000:]
