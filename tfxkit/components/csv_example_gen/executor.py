@@ -27,6 +27,7 @@ portable job server) TFX's Beam pipeline runs, Reshuffle included.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import itertools
@@ -178,32 +179,26 @@ def write_in_process(exec_properties: dict[str, Any], input_config: example_gen_
     """Each split's examples in input order, split by TFX's own partition function (the hash of the serialized
     example), in `shards` files per split as the DirectRunner's workers would write them."""
     input_base = exec_properties[standard_component_specs.INPUT_BASE_KEY]
+    with contextlib.ExitStack() as files:
+        def writer(split: str) -> _ShardedWriter:
+            out = _ShardedWriter(artifact_utils.get_split_uri([examples], split), shards)
+            files.callback(out.close)
+            return out
 
-    def writer(split: str) -> _ShardedWriter:
-        return _ShardedWriter(artifact_utils.get_split_uri([examples], split), shards)
-
-    if output_config.split_config.splits:
+        split_config = output_config.split_config
+        if not split_config.splits:  # one output split per input split
+            for split in input_config.splits:
+                out = writer(split.name)
+                for record in serialized_examples(os.path.join(input_base, split.pattern), delimiter):
+                    out.write(record)
+            return
         if len(input_config.splits) != 1:
             raise ValueError("input must have only one split when output split is specified.")
-        split_config = output_config.split_config
         buckets = list(itertools.accumulate(split.hash_buckets for split in split_config.splits))
         writers = [writer(split.name) for split in split_config.splits]
-        try:
-            pattern = os.path.join(input_base, input_config.splits[0].pattern)
-            for record in serialized_examples(pattern, delimiter):
-                writers[base_example_gen_executor._PartitionFn(  # noqa: SLF001
-                    record, len(buckets), buckets, split_config)].write(record)
-        finally:
-            for out in writers:
-                out.close()
-        return
-    for split in input_config.splits:
-        out = writer(split.name)
-        try:
-            for record in serialized_examples(os.path.join(input_base, split.pattern), delimiter):
-                out.write(record)
-        finally:
-            out.close()
+        for record in serialized_examples(os.path.join(input_base, input_config.splits[0].pattern), delimiter):
+            writers[base_example_gen_executor._PartitionFn(  # noqa: SLF001
+                record, len(buckets), buckets, split_config)].write(record)
 
 
 @beam.typehints.with_input_types(beam.Pipeline)

@@ -76,11 +76,12 @@ class Executor(tfx_evaluator.Executor):
             schema = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(
                 artifact_utils.get_single_uri(input_dict[_KEYS.SCHEMA_KEY])))
         output_uri = artifact_utils.get_single_uri(output_dict[_KEYS.EVALUATION_KEY])
-        in_process.evaluate(eval_config, paths, _example_files(input_dict[_KEYS.EXAMPLES_KEY], exec_properties),
-                            schema, output_uri, rubber_stamp=model_util.has_rubber_stamp(shared_models))
+        validation = in_process.evaluate(
+            eval_config, paths, _example_files(input_dict[_KEYS.EXAMPLES_KEY], exec_properties), schema,
+            output_uri, rubber_stamp=model_util.has_rubber_stamp(shared_models))
         logging.info("tfxkit evaluator: TFMA's metrics computed in process; results written to %s", output_uri)
         if run_validation:
-            _bless(input_dict, output_dict, exec_properties, tfma.load_validation_result(output_uri).validation_ok)
+            _bless(input_dict, output_dict, exec_properties, validation.validation_ok)
         else:
             logging.info("No threshold configured, will not validate model.")
 

@@ -46,6 +46,7 @@ from tensorflow_model_analysis.metrics import (
     tf_metric_wrapper,
 )
 from tensorflow_model_analysis.proto import config_pb2
+from tensorflow_model_analysis.proto.validation_result_pb2 import ValidationResult
 from tensorflow_model_analysis.writers import metrics_plots_and_validations_writer as mpv_writer
 from tfx_bsl.coders import example_coder
 
@@ -313,8 +314,9 @@ def _write_records(path: str, records: list[bytes]) -> None:
 
 
 def evaluate(eval_config: tfma.EvalConfig, model_paths: dict[str, str], example_files: list[str],
-             schema: schema_pb2.Schema | None, output_uri: str, rubber_stamp: bool) -> None:
-    """Writes to `output_uri` what TFMA's ExtractEvaluateAndWriteResults writes for this config and these models.
+             schema: schema_pb2.Schema | None, output_uri: str, rubber_stamp: bool) -> ValidationResult:
+    """Writes to `output_uri` what TFMA's ExtractEvaluateAndWriteResults writes for this config and these models;
+    returns the validation result it wrote.
 
     `eval_config` is TFMA's, after TFX's and TFMA's defaults (model names, baseline); `model_paths` maps each
     model spec's name to its serving model directory.
@@ -330,7 +332,7 @@ def evaluate(eval_config: tfma.EvalConfig, model_paths: dict[str, str], example_
     accumulators = _sliced_accumulators(models, example_files, computations.non_derived_computations,
                                         slice_columns, schema, label_key)
     baseline = tfma.utils.get_baseline_model_spec(eval_config)
-    metrics_records, validations = [], []
+    metrics_records = []
     combine = mpv_writer.CombineValidations(eval_config, rubber_stamp=rubber_stamp)
     validation = combine.create_accumulator()
     for key, accs in accumulators.items():
@@ -347,15 +349,17 @@ def evaluate(eval_config: tfma.EvalConfig, model_paths: dict[str, str], example_
         metrics_records.append(mpv_writer.convert_slice_metrics_to_proto((key, metrics), add_metrics_callbacks=[])
                                .SerializeToString())
         validation = combine.add_input(validation, metrics_validator.validate_metrics((key, metrics), eval_config))
-    validations.append(combine.extract_output(validation).SerializeToString())
+    validation = combine.extract_output(validation)
     tf.io.gfile.makedirs(output_uri)
     suffix = "-00000-of-00001.tfrecord"
     _write_records(os.path.join(output_uri, constants.METRICS_KEY + suffix), metrics_records)
     _write_records(os.path.join(output_uri, constants.PLOTS_KEY + suffix), [])
     _write_records(os.path.join(output_uri, constants.ATTRIBUTIONS_KEY + suffix), [])
-    _write_records(os.path.join(output_uri, constants.VALIDATIONS_KEY + ".tfrecord"), validations)
+    _write_records(os.path.join(output_uri, constants.VALIDATIONS_KEY + ".tfrecord"), [validation.SerializeToString()])
     # What TFMA's EvalConfigWriter records when TFX's executor gives it no data location.
     run = config_pb2.EvalRun(eval_config=eval_config, version=tfma_version.VERSION,
-                       data_location="<user provided PCollection>", file_format="<unknown>", model_locations=model_paths)
+                             data_location="<user provided PCollection>", file_format="<unknown>",
+                             model_locations=model_paths)
     with tf.io.gfile.GFile(os.path.join(output_uri, "eval_config.json"), "w") as fh:
         fh.write(json_format.MessageToJson(run))
+    return validation
