@@ -147,3 +147,31 @@ def test_a_split_has_a_file_per_direct_runner_worker_holding_tfx_s_examples(tmp_
     ours = _run(workers, tmp_path / "in", tmp_path / "ours_out")
     assert {k: sorted(v) for k, v in ours.items()} == {k: sorted(v) for k, v in theirs.items()}
     assert len(list((tmp_path / "ours_out" / "Split-train").glob("*.gz"))) == 3
+
+
+CELLS = [b"", b"0", b"-12", b"+7", b" 3 ", b"1_000", b"9223372036854775807", b"9223372036854775808",
+         b"-9223372036854775809", b"0.5", b"1e5", b"-2.5E-3", b"nan", b"inf", b"-Infinity", b"1_0.5", b"x",
+         b"1,5", b"0x10", "é".encode(), b"12abc", b".", b"1.", b".5"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_column_types_are_tfx_bsl_s_inference(seed):
+    """Random columns of awkward cells (ints out of int64's range, underscores, nan, blank rows), in batches
+    smaller and larger than the inference's: the types tfx_bsl's ColumnTypeInferrer gives, row by row."""
+    from tfx_bsl.coders import csv_decoder
+
+    rng = __import__("random").Random(seed)
+    names = [f"c{i}" for i in range(6)]
+    pools = [rng.sample(CELLS, rng.randint(1, 4)) for _ in names]
+    rows = [[] if rng.random() < 0.02 else [rng.choice(pool) for pool in pools]
+            for _ in range(rng.choice([1, 50, 5000, 9000]))]
+    inferrer = csv_decoder.ColumnTypeInferrer(column_names=names, skip_blank_lines=True)
+    expected = inferrer.create_accumulator()
+    for row in rows:
+        expected = inferrer.add_input(expected, row)
+    assert csv_example_gen.infer_column_types(iter(rows), names) == inferrer.extract_output(expected)
+
+
+def test_a_row_of_the_wrong_length_gives_tfx_bsl_s_error():
+    with pytest.raises(ValueError, match="Columns do not match specified csv headers"):
+        csv_example_gen.infer_column_types(iter([[b"1", b"2"], [b"3"]]), ["a", "b"])
