@@ -10,7 +10,6 @@ metric of every task tfxkit's spec offers is compared slice by slice, with a bas
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +23,9 @@ from absl import logging as absl_logging  # noqa: E402
 from google.protobuf import json_format, wrappers_pb2  # noqa: E402
 from tensorflow_metadata.proto.v0 import schema_pb2  # noqa: E402
 from tfx.components.evaluator import executor as tfx_evaluator  # noqa: E402
-from tfx.components.util import examples_utils  # noqa: E402
-from tfx.proto import example_gen_pb2  # noqa: E402
 from tfx.types import standard_artifacts, standard_component_specs  # noqa: E402
 
+from tests.tfx_artifacts import examples_artifact, schema_artifact  # noqa: E402
 from tfxkit.components.evaluator import executor as evaluator  # noqa: E402
 
 ROWS = 3000
@@ -57,25 +55,13 @@ def _examples(root: Path, multivalent: bool = False) -> standard_artifacts.Examp
             if i % 7:
                 feature["size"] = tf.train.Feature(int64_list=tf.train.Int64List(value=[i % 4]))
             writer.write(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
-    artifact = standard_artifacts.Examples()
-    artifact.uri = str(root)
-    artifact.split_names = json.dumps(["eval"])
-    examples_utils.set_payload_format(artifact, example_gen_pb2.FORMAT_TF_EXAMPLE)
-    examples_utils.set_file_format(artifact, "tfrecords_gzip")
-    return artifact
+    return examples_artifact(root, ["eval"])
 
 
 def _schema(root: Path) -> standard_artifacts.Schema:
-    schema = schema_pb2.Schema()
-    for name, kind in [("x1", schema_pb2.FLOAT), ("x2", schema_pb2.FLOAT), ("colour", schema_pb2.BYTES),
-                       ("size", schema_pb2.INT), ("binary", schema_pb2.INT), ("classes", schema_pb2.INT),
-                       ("target", schema_pb2.FLOAT)]:
-        schema.feature.add(name=name, type=kind)
-    root.mkdir(parents=True)
-    (root / "schema.pbtxt").write_text(str(schema))
-    artifact = standard_artifacts.Schema()
-    artifact.uri = str(root)
-    return artifact
+    return schema_artifact(root, {"x1": schema_pb2.FLOAT, "x2": schema_pb2.FLOAT, "colour": schema_pb2.BYTES,
+                                  "size": schema_pb2.INT, "binary": schema_pb2.INT, "classes": schema_pb2.INT,
+                                  "target": schema_pb2.FLOAT})
 
 
 def _model(root: Path, task: str, seed: int, artifact_id: int) -> standard_artifacts.Model:

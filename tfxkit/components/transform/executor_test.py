@@ -22,11 +22,10 @@ import tensorflow_transform as tft  # noqa: E402
 from absl import logging as absl_logging  # noqa: E402
 from tensorflow_metadata.proto.v0 import schema_pb2  # noqa: E402
 from tfx.components.transform import executor as tfx_transform  # noqa: E402
-from tfx.components.util import examples_utils  # noqa: E402
 from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor  # noqa: E402
-from tfx.proto import example_gen_pb2  # noqa: E402
 from tfx.types import standard_artifacts  # noqa: E402
 
+from tests.tfx_artifacts import examples_artifact, schema_artifact  # noqa: E402
 from tfxkit.components.transform import executor as transform  # noqa: E402
 
 ROWS = {"train": 3000, "eval": 1000}
@@ -76,25 +75,13 @@ def _examples(root: Path, suffix: str = ".gz") -> standard_artifacts.Examples:
             row += 1
         for writer in writers:
             writer.close()
-    artifact = standard_artifacts.Examples()
-    artifact.uri = str(root)
-    artifact.split_names = json.dumps(list(ROWS))
-    examples_utils.set_payload_format(artifact, example_gen_pb2.FORMAT_TF_EXAMPLE)
-    examples_utils.set_file_format(artifact, "tfrecords_gzip")
-    return artifact
+    return examples_artifact(root, list(ROWS))
 
 
 def _schema(root: Path) -> standard_artifacts.Schema:
-    schema = schema_pb2.Schema()
-    for name, kind in [("row", schema_pb2.INT), ("x", schema_pb2.FLOAT), ("y", schema_pb2.FLOAT),
-                       ("z", schema_pb2.FLOAT), ("colour", schema_pb2.BYTES), ("size", schema_pb2.INT),
-                       ("review", schema_pb2.BYTES), ("label", schema_pb2.BYTES)]:
-        schema.feature.add(name=name, type=kind)
-    root.mkdir(parents=True)
-    (root / "schema.pbtxt").write_text(str(schema))
-    artifact = standard_artifacts.Schema()
-    artifact.uri = str(root)
-    return artifact
+    return schema_artifact(root, {"row": schema_pb2.INT, "x": schema_pb2.FLOAT, "y": schema_pb2.FLOAT,
+                                  "z": schema_pb2.FLOAT, "colour": schema_pb2.BYTES, "size": schema_pb2.INT,
+                                  "review": schema_pb2.BYTES, "label": schema_pb2.BYTES})
 
 
 def _run(executor_class: type, examples: standard_artifacts.Examples, schema: standard_artifacts.Schema,
