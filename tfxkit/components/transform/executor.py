@@ -38,9 +38,7 @@ class _BatchedProcessor(_TFXProcessor):
     def _CreateTFXIO(self, dataset: Any, schema: schema_pb2.Schema) -> tfxio_module.TFXIO:  # noqa: N802 (TFX's name)
         made = super()._CreateTFXIO(dataset, schema)
         files = sorted(fileio.glob(dataset.file_pattern))
-        why_not = (None if type(made) is TFExampleRecord else "not tf.Examples in TFRecords") \
-            or (None if files else "no file matches") \
-            or (None if all(f.endswith(".gz") for f in files) else "files that are not gzipped")
+        why_not = _why_not_batched(made, files)
         if why_not:
             logging.info("tfxkit Transform: %s read by TFX's Beam source (%s)", dataset.file_pattern, why_not)
             return made
@@ -59,15 +57,26 @@ class _BatchedProcessor(_TFXProcessor):
         return WriteRecordBatches(schema, output_path)
 
 
+def _why_not_batched(made: tfxio_module.TFXIO, files: list[str]) -> str | None:
+    """Why TFX's own source reads these files (None: batched_io can)."""
+    if type(made) is not TFExampleRecord:
+        return "not tf.Examples in TFRecords"
+    if not files:
+        return "no file matches"
+    if not all(f.endswith(".gz") for f in files):
+        return "files that are not gzipped"
+    return None
+
+
 # TFX's Executor.Do makes its TransformProcessor by the module-level name, with no hook to
 # pass another; the swap below is held for the whole run and one run at a time.
 _SWAP = threading.Lock()
 
 
 @contextlib.contextmanager
-def _processor(cls: type) -> Iterator[None]:
+def _batched_processor() -> Iterator[None]:
     with _SWAP:
-        tfx_transform.TransformProcessor = cls
+        tfx_transform.TransformProcessor = _BatchedProcessor
         try:
             yield
         finally:
@@ -83,5 +92,5 @@ class Executor(tfx_transform.Executor):
             logging.info("tfxkit Transform: TFX's Beam reading and writing (a Beam runner other than the DirectRunner)")
             super().Do(input_dict, output_dict, exec_properties)
             return
-        with _processor(_BatchedProcessor):
+        with _batched_processor():
             super().Do(input_dict, output_dict, exec_properties)
