@@ -23,6 +23,7 @@ import pyarrow as pa
 import tensorflow as tf
 from apache_beam.transforms.window import GlobalWindows
 from tensorflow_metadata.proto.v0 import schema_pb2
+from tfx.components.transform.executor import _TRANSFORM_INTERNAL_FEATURE_FOR_KEY, _FilterInternalColumn
 from tfx.dsl.io import fileio
 from tfx_bsl.coders import example_coder
 from tfx_bsl.tfxio import record_based_tfxio, tensor_representation_util
@@ -32,25 +33,19 @@ from tfx_bsl.tfxio.tf_example_record import TFExampleRecord
 # tune the size up to 1,000 rows; larger batches cost fewer graph calls, not memory that matters.
 BATCH = 8192
 
-# What TFX's Transform prepends to an internal key column (tfx/components/transform/executor.py).
-_INTERNAL_KEY = "__TFT_PASS_KEY__"
-
 
 class BatchedTFExampleRecord(TFExampleRecord):
-    """TFX's tf.Example TFXIO over listed gzipped TFRecord files, whose Beam source yields whole RecordBatches."""
-
-    def __init__(self, files: list[str], **kwargs: Any):
-        super().__init__(file_pattern=files, **kwargs)
-        self._files = files
+    """TFX's tf.Example TFXIO over listed gzipped TFRecord files (`file_pattern`: the files themselves), whose Beam
+    source yields whole RecordBatches."""
 
     def BeamSource(self, batch_size: int | None = None) -> beam.PTransform:  # noqa: N802 (TFXIO's name)
         schema = self._GetSchemaForDecoding()
-        return _ReadRecordBatches(self._files, None if schema is None else schema.SerializeToString(),
+        return _ReadRecordBatches(self._file_pattern, None if schema is None else schema.SerializeToString(),
                                   self.raw_record_column_name, batch_size or BATCH)
 
     def _ProjectImpl(self, tensor_names: list[str]) -> BatchedTFExampleRecord:  # noqa: N802 (TFXIO's name)
         return BatchedTFExampleRecord(
-            self._files,
+            file_pattern=self._file_pattern,
             schema=tensor_representation_util.ProjectTensorRepresentationsInSchema(self._schema, tensor_names),
             raw_record_column_name=self.raw_record_column_name, telemetry_descriptors=self.telemetry_descriptors)
 
@@ -120,10 +115,9 @@ class _EncodeBundleFn(beam.DoFn):
 
     def process(self, element: tuple[pa.RecordBatch, dict[str, pa.Array]]) -> None:
         record_batch = element[0]
-        if _INTERNAL_KEY in record_batch.schema.names:  # TFX's encoder leaves it out too
-            keep = [i for i, name in enumerate(record_batch.schema.names) if name != _INTERNAL_KEY]
-            record_batch = pa.RecordBatch.from_arrays([record_batch.column(i) for i in keep],
-                                                      schema=pa.schema([record_batch.schema.field(i) for i in keep]))
+        if _TRANSFORM_INTERNAL_FEATURE_FOR_KEY in record_batch.schema.names:  # TFX's encoder leaves it out too
+            record_batch = _FilterInternalColumn(
+                record_batch, record_batch.schema.names.index(_TRANSFORM_INTERNAL_FEATURE_FOR_KEY))
         if self._writer is None:
             fileio.makedirs(self._temp_dir)
             self._path = os.path.join(self._temp_dir, f"{uuid.uuid4().hex}.gz")

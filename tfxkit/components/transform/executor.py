@@ -44,7 +44,7 @@ class _BatchedProcessor(_TFXProcessor):
             return made
         logging.info("tfxkit Transform: %s read a file at a time into RecordBatches (Beam's DirectRunner)",
                      dataset.file_pattern)
-        return BatchedTFExampleRecord(files, schema=schema, raw_record_column_name=made.raw_record_column_name,
+        return BatchedTFExampleRecord(file_pattern=files, schema=schema, raw_record_column_name=made.raw_record_column_name,
                                       telemetry_descriptors=made.telemetry_descriptors)
 
     @staticmethod
