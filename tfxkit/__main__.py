@@ -1,5 +1,3 @@
-import sys
+from tfxkit.cli import entry
 
-from tfxkit.cli import main
-
-sys.exit(main())
+entry()

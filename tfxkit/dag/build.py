@@ -26,7 +26,6 @@ from tfx.components.schema_gen.component import SchemaGen
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.components.statistics_gen.component import StatisticsGen
 from tfx.components.trainer.component import Trainer
-from tfx.components.tuner.component import Tuner
 from tfx.dsl.components.base.base_component import BaseComponent
 from tfx.dsl.components.base.executor_spec import BeamExecutorSpec, ExecutorClassSpec
 from tfx.dsl.components.common.resolver import Resolver
@@ -154,6 +153,8 @@ def _trainer(node: Node, inputs: Inputs, loaded: LoadedSpec) -> BaseComponent:
 
 
 def _tuner(node: Node, inputs: Inputs, loaded: LoadedSpec) -> BaseComponent:
+    from tfx.components.tuner.component import Tuner  # imports KerasTuner (2 s): only pipelines that tune
+
     return Tuner(**inputs, **node.params, train_args=trainer_pb2.TrainArgs(), eval_args=trainer_pb2.EvalArgs())
 
 

@@ -21,6 +21,8 @@ pick the wrong one or treat tf_keras as user code:
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import os
 import sys
 
@@ -37,11 +39,14 @@ def exempt_libraries() -> None:
 
 
 def use_tf_keras_in_keras_tuner() -> None:
-    """Make KerasTuner build and fit tf_keras models; call before anything imports keras_tuner.
+    """Make KerasTuner build and fit tf_keras models, whenever anything first imports it in this process.
 
     KerasTuner decides once, when imported, by the version of the `keras`
-    module it sees; for that import only, `keras` is tf_keras. Raises
-    RuntimeError if KerasTuner was already imported with Keras 3.
+    module it sees; an import hook makes `keras` stand for tf_keras during that
+    import only. KerasTuner itself is not imported here: it costs about 2 s,
+    which only tuned runs (and TFX's Tuner component) need to pay. Call before
+    anything imports keras_tuner; raises RuntimeError if it already was, with
+    Keras 3.
     """
     os.environ["TF_USE_LEGACY_KERAS"] = "1"  # tensorflow.keras -> tf_keras in KerasTuner's Keras 2 path
     if "keras_tuner" in sys.modules:
@@ -50,14 +55,39 @@ def use_tf_keras_in_keras_tuner() -> None:
         if config.multi_backend():
             raise RuntimeError("keras_tuner was imported with Keras 3 before tfxkit could select tf_keras")
         return
-    import tf_keras
+    if not any(isinstance(finder, _KerasTunerOnTfKeras) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _KerasTunerOnTfKeras())
 
-    saved = sys.modules.get("keras")
-    sys.modules["keras"] = tf_keras
-    try:
-        import keras_tuner  # noqa: F401
-    finally:
-        if saved is None:
-            del sys.modules["keras"]
-        else:
-            sys.modules["keras"] = saved
+
+class _KerasTunerOnTfKeras(importlib.abc.MetaPathFinder):
+    """Finds keras_tuner as Python would, with a loader that runs it while `keras` is tf_keras; once."""
+
+    def find_spec(self, fullname: str, path=None, target=None):
+        if fullname != "keras_tuner":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _OnTfKeras(spec.loader)
+        return spec
+
+
+class _OnTfKeras(importlib.abc.Loader):
+    def __init__(self, loader: importlib.abc.Loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        import tf_keras
+
+        saved = sys.modules.get("keras")
+        sys.modules["keras"] = tf_keras
+        try:
+            self._loader.exec_module(module)
+        finally:
+            if saved is None:
+                del sys.modules["keras"]
+            else:
+                sys.modules["keras"] = saved

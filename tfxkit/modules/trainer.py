@@ -19,7 +19,6 @@ from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
 
 use_tf_keras_in_keras_tuner()  # before keras_tuner picks Keras 3; fails clearly if it already did
 
-import keras_tuner  # noqa: E402
 from absl import logging  # noqa: E402
 from tfx.components.trainer.fn_args_utils import FnArgs  # noqa: E402
 
@@ -48,6 +47,8 @@ def run_fn(fn_args: FnArgs) -> None:
     config = fn_args.custom_config
     best: dict[str, Any] = {}
     if fn_args.hyperparameters:
+        import keras_tuner  # only tuned runs pay for its import
+
         best = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters).values
         logging.info("tfxkit trainer: tuned hyperparameters %s", best)
         config = apply_hyperparameters(config, best)

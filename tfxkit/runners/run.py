@@ -75,8 +75,10 @@ def run_spec(
     write = write or functools.partial(print, file=sys.stdout, flush=True)
     write(f"tfxkit: building pipeline '{spec.pipeline.name}' ({runner} runner), run {run_id}")
     from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
+    from tfxkit.runners.deferred_imports import defer_tfx_components
 
-    use_tf_keras_in_keras_tuner()  # imports TensorFlow: only once TFX is going to run
+    use_tf_keras_in_keras_tuner()
+    defer_tfx_components()
     if spec.trainer.cpu_replicas:  # before any component initialises TensorFlow's devices in this process
         from tfxkit.modules.devices import split_cpu
 
