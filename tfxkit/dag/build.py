@@ -24,7 +24,6 @@ from tfx.components.example_validator.component import ExampleValidator
 from tfx.components.pusher.component import Pusher
 from tfx.components.schema_gen.component import SchemaGen
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
-from tfx.components.statistics_gen.component import StatisticsGen
 from tfx.components.trainer.component import Trainer
 from tfx.dsl.components.base.base_component import BaseComponent
 from tfx.dsl.components.base.executor_spec import BeamExecutorSpec, ExecutorClassSpec
@@ -44,6 +43,7 @@ from tfxkit.components.csv_example_gen.component import CsvExampleGen
 from tfxkit.components.data_gate.component import AnomaliesGate
 from tfxkit.components.evaluator.component import Evaluator
 from tfxkit.components.served_model_resolver.strategy import LatestPushedModelStrategy
+from tfxkit.components.statistics_gen.component import StatisticsGen
 from tfxkit.components.transform.component import Transform
 from tfxkit.config.load import LoadedSpec
 from tfxkit.config.paths import split_input

@@ -26,12 +26,10 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.components.transform.executor import _TRANSFORM_INTERNAL_FEATURE_FOR_KEY, _FilterInternalColumn
 from tfx.dsl.io import fileio
 from tfx_bsl.coders import example_coder
-from tfx_bsl.tfxio import record_based_tfxio, tensor_representation_util
+from tfx_bsl.tfxio import tensor_representation_util
 from tfx_bsl.tfxio.tf_example_record import TFExampleRecord
 
-# Rows per RecordBatch read: tf.Transform runs its graph once per batch. TFX lets Beam
-# tune the size up to 1,000 rows; larger batches cost fewer graph calls, not memory that matters.
-BATCH = 8192
+from tfxkit.components.example_files import BATCH, read_record_batches
 
 
 class BatchedTFExampleRecord(TFExampleRecord):
@@ -62,7 +60,7 @@ class _ReadRecordBatches(beam.PTransform):
 
 
 class _DecodeFileFn(beam.DoFn):
-    """A gzipped TFRecord file of tf.Examples as RecordBatches, decoded as TFX's _DecodeBatchExamplesDoFn does."""
+    """A gzipped TFRecord file of tf.Examples as RecordBatches (example_files.py)."""
 
     def __init__(self, schema: bytes | None, raw_record_column_name: str | None, batch: int):
         self._schema, self._raw_column, self._batch = schema, raw_record_column_name, batch
@@ -71,13 +69,7 @@ class _DecodeFileFn(beam.DoFn):
         self._decoder = example_coder.ExamplesToRecordBatchDecoder(*([self._schema] if self._schema else []))
 
     def process(self, path: str) -> Iterator[pa.RecordBatch]:
-        records = tf.data.TFRecordDataset(path, compression_type="GZIP").batch(self._batch)
-        for batch in records.as_numpy_iterator():
-            examples = batch.tolist()
-            decoded = self._decoder.DecodeBatch(examples)
-            if self._raw_column is not None:
-                decoded = record_based_tfxio.AppendRawRecordColumn(decoded, self._raw_column, examples)
-            yield decoded
+        yield from read_record_batches(path, self._decoder, self._raw_column, self._batch)
 
 
 class WriteRecordBatches(beam.PTransform):

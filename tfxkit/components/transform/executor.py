@@ -23,9 +23,9 @@ from tfx.components.transform import executor as tfx_transform
 from tfx.components.transform import labels
 from tfx.dsl.io import fileio
 from tfx_bsl.tfxio import tfxio as tfxio_module
-from tfx_bsl.tfxio.tf_example_record import TFExampleRecord
 
 from tfxkit.components.direct_runner import on_direct_runner
+from tfxkit.components.example_files import why_not_batched
 from tfxkit.components.transform.batched_io import BatchedTFExampleRecord, WriteRecordBatches
 
 # TFX's own, kept under a name of ours: Do swaps the module's name for the subclass below.
@@ -38,7 +38,7 @@ class _BatchedProcessor(_TFXProcessor):
     def _CreateTFXIO(self, dataset: Any, schema: schema_pb2.Schema) -> tfxio_module.TFXIO:  # noqa: N802 (TFX's name)
         made = super()._CreateTFXIO(dataset, schema)
         files = sorted(fileio.glob(dataset.file_pattern))
-        why_not = _why_not_batched(made, files)
+        why_not = why_not_batched(made, files)
         if why_not:
             logging.info("tfxkit Transform: %s read by TFX's Beam source (%s)", dataset.file_pattern, why_not)
             return made
@@ -55,17 +55,6 @@ class _BatchedProcessor(_TFXProcessor):
                 schema=schema, file_format=file_format, output_path=output_path)
         logging.info("tfxkit Transform: %s written a RecordBatch at a time (Beam's DirectRunner)", output_path)
         return WriteRecordBatches(schema, output_path)
-
-
-def _why_not_batched(made: tfxio_module.TFXIO, files: list[str]) -> str | None:
-    """Why TFX's own source reads these files (None: batched_io can)."""
-    if type(made) is not TFExampleRecord:
-        return "not tf.Examples in TFRecords"
-    if not files:
-        return "no file matches"
-    if not all(f.endswith(".gz") for f in files):
-        return "files that are not gzipped"
-    return None
 
 
 # TFX's Executor.Do makes its TransformProcessor by the module-level name, with no hook to
