@@ -146,8 +146,8 @@ def entry() -> NoReturn:
     finalizers such as temporary folders), and the standard streams are flushed.
     """
     code = main()
-    threading._shutdown()  # what Py_Finalize does first; pylint: disable=protected-access
-    atexit._run_exitfuncs()  # pylint: disable=protected-access
+    threading._shutdown()  # what Py_Finalize does first
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
