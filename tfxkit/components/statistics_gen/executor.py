@@ -56,6 +56,7 @@ class Executor(tfx_statistics_gen.Executor):
         _describe(statistics, examples, splits)
         decoder = example_coder.ExamplesToRecordBatchDecoder()
         for split in splits:
+            logging.info("Generating statistics for split %s.", split)  # TFX's line, which people look for
             batches = (batch for path in files[split] for batch in read_record_batches(path, decoder))
             stats = split_statistics(batches, options)
             output_uri = artifact_utils.get_split_uri([statistics], split)
