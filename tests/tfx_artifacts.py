@@ -21,6 +21,31 @@ def examples_artifact(root: Path, splits: list[str]) -> standard_artifacts.Examp
     return artifact
 
 
+def tf_feature(values: list):
+    """A tf.train.Feature of the values' kind (bytes, float, else int64; an empty list is an empty int64 list)."""
+    import tensorflow as tf
+
+    if values and isinstance(values[0], bytes):
+        return tf.train.Feature(bytes_list=tf.train.BytesList(value=values))
+    if values and isinstance(values[0], float):
+        return tf.train.Feature(float_list=tf.train.FloatList(value=values))
+    return tf.train.Feature(int64_list=tf.train.Int64List(value=values))
+
+
+def write_split(folder: Path, rows: list[dict], suffix: str = ".gz") -> None:
+    """A split's tf.Examples (feature name -> tf.train.Feature per row) in two TFRecord files, row i in file i % 2,
+    gzipped unless `suffix` says not."""
+    import tensorflow as tf
+
+    folder.mkdir(parents=True)
+    writers = [tf.io.TFRecordWriter(str(folder / f"data_tfrecord-{i:05d}-of-00002{suffix}"),
+                                    "GZIP" if suffix == ".gz" else "") for i in range(2)]
+    for i, feature in enumerate(rows):
+        writers[i % 2].write(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
+    for writer in writers:
+        writer.close()
+
+
 def schema_artifact(root: Path, features: dict[str, int]) -> standard_artifacts.Schema:
     """A Schema artifact in `root` holding each feature with its schema_pb2 type (FLOAT, INT, BYTES)."""
     schema = schema_pb2.Schema()

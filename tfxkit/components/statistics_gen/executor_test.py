@@ -26,7 +26,7 @@ from tfx.components.statistics_gen import executor as tfx_statistics_gen  # noqa
 from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor  # noqa: E402
 from tfx.types import standard_artifacts  # noqa: E402
 
-from tests.tfx_artifacts import examples_artifact  # noqa: E402
+from tests.tfx_artifacts import examples_artifact, tf_feature, write_split  # noqa: E402
 from tfxkit.components.statistics_gen import executor as statistics_gen  # noqa: E402
 from tfxkit.components.statistics_gen.in_process import unsupported  # noqa: E402
 
@@ -35,36 +35,24 @@ WORDS = ["good", "bad", "fine", "great", "awful", "ok", "meh", "superb"]
 COLOURS = [b"red", b"green", b"blue", b"teal", "blå".encode()]
 
 
-def _feature(values: list) -> tf.train.Feature:
-    if values and isinstance(values[0], bytes):
-        return tf.train.Feature(bytes_list=tf.train.BytesList(value=values))
-    if values and isinstance(values[0], float):
-        return tf.train.Feature(float_list=tf.train.FloatList(value=values))
-    return tf.train.Feature(int64_list=tf.train.Int64List(value=values))
-
-
 def _examples(root: Path, suffix: str = ".gz") -> standard_artifacts.Examples:
     rng = np.random.default_rng(5)
     row = 0
     for split, rows in ROWS.items():
-        folder = root / f"Split-{split}"
-        folder.mkdir(parents=True)
-        writers = [tf.io.TFRecordWriter(str(folder / f"data_tfrecord-{i:05d}-of-00002{suffix}"),
-                                        "GZIP" if suffix == ".gz" else "") for i in range(2)]
+        examples = []
         for _ in range(rows):
-            feature = {"row": _feature([row]), "y": _feature([float(rng.normal(3, 2))]),
-                       "size": _feature([int(rng.zipf(1.6)) % 40]),
-                       "review": _feature([" ".join(rng.choice(WORDS, rng.integers(1, 9))).encode()]),
-                       "tags": _feature([int(t) for t in rng.integers(0, 6, rng.integers(0, 4))]),
-                       "label": _feature([b"yes" if rng.random() < 0.4 else b"no"])}
+            feature = {"row": tf_feature([row]), "y": tf_feature([float(rng.normal(3, 2))]),
+                       "size": tf_feature([int(rng.zipf(1.6)) % 40]),
+                       "review": tf_feature([" ".join(rng.choice(WORDS, rng.integers(1, 9))).encode()]),
+                       "tags": tf_feature([int(t) for t in rng.integers(0, 6, rng.integers(0, 4))]),
+                       "label": tf_feature([b"yes" if rng.random() < 0.4 else b"no"])}
             if row % 9:
-                feature["x"] = _feature([float(rng.normal(10, 5))])
+                feature["x"] = tf_feature([float(rng.normal(10, 5))])
             if row % 13:
-                feature["colour"] = _feature([COLOURS[int(rng.zipf(1.3)) % 5]])
-            writers[row % 2].write(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
+                feature["colour"] = tf_feature([COLOURS[int(rng.zipf(1.3)) % 5]])
+            examples.append(feature)
             row += 1
-        for writer in writers:
-            writer.close()
+        write_split(root / f"Split-{split}", examples, suffix)
     return examples_artifact(root, list(ROWS))
 
 

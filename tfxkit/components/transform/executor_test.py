@@ -25,7 +25,7 @@ from tfx.components.transform import executor as tfx_transform  # noqa: E402
 from tfx.dsl.components.base.base_beam_executor import BaseBeamExecutor  # noqa: E402
 from tfx.types import standard_artifacts  # noqa: E402
 
-from tests.tfx_artifacts import examples_artifact, schema_artifact  # noqa: E402
+from tests.tfx_artifacts import examples_artifact, schema_artifact, tf_feature, write_split  # noqa: E402
 from tfxkit.components.transform import executor as transform  # noqa: E402
 
 ROWS = {"train": 3000, "eval": 1000}
@@ -42,39 +42,26 @@ FEATURES = {
 CONFIG = {"label": "label", "task": "binary", "features": FEATURES}
 
 
-def _feature(values: list) -> tf.train.Feature:
-    if isinstance(values[0], bytes):
-        return tf.train.Feature(bytes_list=tf.train.BytesList(value=values))
-    if isinstance(values[0], float):
-        return tf.train.Feature(float_list=tf.train.FloatList(value=values))
-    return tf.train.Feature(int64_list=tf.train.Int64List(value=values))
-
-
 def _examples(root: Path, suffix: str = ".gz") -> standard_artifacts.Examples:
     """Train and eval splits as CsvExampleGen writes them (two gzipped files each, unless `suffix` says not):
     floats with missing values, strings, ints, free text and a string label."""
     rng = np.random.default_rng(11)
     row = 0
     for split, rows in ROWS.items():
-        folder = root / f"Split-{split}"
-        folder.mkdir(parents=True)
-        compression = "GZIP" if suffix == ".gz" else ""
-        writers = [tf.io.TFRecordWriter(str(folder / f"data_tfrecord-{i:05d}-of-00002{suffix}"), compression)
-                   for i in range(2)]
+        examples = []
         for _ in range(rows):
-            feature = {"row": _feature([row]), "y": _feature([float(rng.normal(3, 2))]),
-                       "z": _feature([float(rng.exponential(4))]),
-                       "size": _feature([int(rng.integers(20))]),
-                       "review": _feature([" ".join(rng.choice(WORDS, rng.integers(1, 9))).encode()]),
-                       "label": _feature([b"yes" if rng.random() < 0.4 else b"no"])}
+            feature = {"row": tf_feature([row]), "y": tf_feature([float(rng.normal(3, 2))]),
+                       "z": tf_feature([float(rng.exponential(4))]),
+                       "size": tf_feature([int(rng.integers(20))]),
+                       "review": tf_feature([" ".join(rng.choice(WORDS, rng.integers(1, 9))).encode()]),
+                       "label": tf_feature([b"yes" if rng.random() < 0.4 else b"no"])}
             if row % 9:
-                feature["x"] = _feature([float(rng.normal(10, 5))])
+                feature["x"] = tf_feature([float(rng.normal(10, 5))])
             if row % 13:
-                feature["colour"] = _feature([[b"red", b"green", b"blue", b"teal", "blå".encode()][row % 5]])
-            writers[row % 2].write(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
+                feature["colour"] = tf_feature([[b"red", b"green", b"blue", b"teal", "blå".encode()][row % 5]])
+            examples.append(feature)
             row += 1
-        for writer in writers:
-            writer.close()
+        write_split(root / f"Split-{split}", examples, suffix)
     return examples_artifact(root, list(ROWS))
 
 
