@@ -35,8 +35,11 @@ pytestmark = pytest.mark.e2e  # two 10,000-row taxi runs and Beam's job service:
 
 SAMPLE = "tfx/examples/chicago_taxi_pipeline/data/big_tipper_label/data.csv"
 # 2,000 rows x 1 epoch gave models near chance whose AUC depended on the run (local 0.617, portable 0.373);
-# at 10,000 rows x 1 epoch bench/scale.py saw local 0.917 and multi-process Beam 0.883.
+# at 10,000 rows x 1 epoch (63 steps) unseeded, the local AUC alone moved between runs from 0.917 to 0.813
+# (CI, 2026-12-05). Seeded, the two models start alike and differ only by the bucketize boundaries below;
+# 5 epochs take them past the first steps' noise.
 ROWS = 10000
+SEED = 20
 
 
 def free_port() -> int:
@@ -108,7 +111,7 @@ def beam_services(tmp_path_factory):
 
 def taxi_run(root: Path, data: Path, *extra: str):
     return run_cli("run", "pipelines/taxi.yaml", "--root", str(root), "--set", f"data.path={data}",
-                   "--set", "trainer.epochs=1", *extra, timeout=2400)
+                   "--set", f"trainer.seed={SEED}", *extra, timeout=2400)
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +151,7 @@ def statistics(root: Path) -> dict[str, dict]:
 
 def test_portable_runner_gives_the_local_runners_results(local_run, portable_run):
     (local_root, local), (portable_root, portable) = local_run, portable_run
-    # 0 pushed, 3 not blessed (1 epoch on 2,000 rows may miss the AUC gate): a finished run either way.
+    # 0 pushed, 3 not blessed (a small slice may miss the AUC gate): a finished run either way.
     assert local.code in (0, 3), local.stdout[-2000:] + local.stderr[-3000:]
     assert portable.code == local.code, portable.stdout[-2000:] + portable.stderr[-3000:]
     assert "▶ Transform" in portable.stdout.splitlines()  # progress under BeamDagRunner + PortableRunner too
@@ -162,7 +165,7 @@ def test_portable_runner_gives_the_local_runners_results(local_run, portable_run
             == only(local_root, "ImportSchemaGen/schema/*/schema.pbtxt").read_text())
 
     # Not equal: bucketize's boundaries come from approximate quantile sketches whose merges follow the
-    # bundles, which differ between runners (10k rows, 1 epoch: local AUC 0.917, multi-process Beam 0.883).
+    # bundles, which differ between runners.
     for metric in ("auc", "accuracy"):
         assert printed_metric(portable, metric) == pytest.approx(printed_metric(local, metric), abs=0.05)
 
