@@ -141,7 +141,9 @@ def test_image_dockerfile_carries_the_lock_tfxkit_and_the_specs_files(tmp_path):
     result = run_cli("image", PENGUIN, "--set", "kubeflow.data=baked", "-o", str(out))
     assert result.code == 0, result.stderr
     text = out.read_text()
-    assert "COPY requirements.txt" in text and "--no-deps -r /tmp/requirements.txt" in text
+    assert "COPY requirements.txt" in text and "-r /tmp/requirements.txt" in text
+    # Compiled at build time: the image sets PYTHONDONTWRITEBYTECODE, so no task could write the bytecode itself.
+    assert "--no-deps --compile-bytecode" in text and "compileall -q /app/tfxkit" in text
     assert "COPY tfxkit /app/tfxkit" in text
     for rel in ("pipelines/penguin.yaml", "schemas/penguin.pbtxt", "data/penguins/penguins.csv"):
         assert f"COPY {rel} /app/{rel}" in text
