@@ -3,8 +3,13 @@
 TFX's entrypoint imports `tfx.components.tuner`, which imports KerasTuner while
 `keras` is Keras 3; tfxkit's Trainer and Tuner build tf_keras (Keras 2) models,
 which that KerasTuner rejects, and `tfxkit.modules.keras_setup` can no longer
-switch it once imported. The smoke run caught this. So KerasTuner is imported on
+switch it once imported. The smoke run caught this. So KerasTuner is set on
 tf_keras first, then TFX's entrypoint runs as `__main__` with the same arguments.
+
+TFX's entrypoint imports the Evaluator's executor, and with it `tfx.components`'
+`__init__`: all sixteen components, KerasTuner and InfraValidator's clients among
+them, in every task. It is deferred as in `tfxkit run`
+(`tfxkit.modules.deferred_imports`), so a task imports the component it runs.
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ TFX_ENTRYPOINT = "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_execut
 
 
 def main() -> None:
+    from tfxkit.modules.deferred_imports import defer_tfx_components
     from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
 
     use_tf_keras_in_keras_tuner()
+    defer_tfx_components()
     runpy.run_module(TFX_ENTRYPOINT, run_name="__main__", alter_sys=True)
 
 

@@ -10,7 +10,7 @@ from tests.conftest import REPO_ROOT
 
 PROBE = """
 import json, sys
-from tfxkit.runners.deferred_imports import defer_tfx_components
+from tfxkit.modules.deferred_imports import defer_tfx_components
 defer_tfx_components()
 from tfx.components.statistics_gen.component import StatisticsGen
 from tfx.components.transform.component import Transform
