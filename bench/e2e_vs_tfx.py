@@ -61,9 +61,12 @@ NUMERIC = {
 }
 REFERENCE_EXAMPLES_TRAINED = 100 * 20  # TrainArgs(num_steps=100) x TRAIN_BATCH_SIZE 20
 ACCURACY_THRESHOLD = 0.6
-TARGET_FIRST_RATIO = 0.6
+# Issue 20's targets for the first run (ratio to TFX's example, and seconds); the cached re-run's and
+# validate's are the project's standing ones (validate < 0.5 s: the spec's promise).
+TARGET_FIRST_RATIO = 0.15
+TARGET_FIRST_S = 25.0
 TARGET_CACHED_RATIO = 0.25
-TARGET_VALIDATE_S = 1.0
+TARGET_VALIDATE_S = 0.5
 VALIDATE_REPEATS = 5
 
 # Run inside a subprocess with the reference example's own code; prints the
@@ -393,7 +396,8 @@ def main() -> int:
                      f"{acc_text(ref)}")
     line = f"{'tfxkit penguin':<40} {'first run':<11} {fmt_time(first)}"
     if ref is not None and ref.ok and first is not None and first.ok:
-        line += f"   ratio {first.seconds / ref.seconds:.2f}x reference  (target <= {TARGET_FIRST_RATIO}x)"
+        line += (f"   ratio {first.seconds / ref.seconds:.3f}x reference  (target <= {TARGET_FIRST_RATIO}x "
+                 f"and < {TARGET_FIRST_S:g} s)")
     line += f"   {acc_text(first)}"
     lines.append(line)
     if cached is not None:
