@@ -30,6 +30,7 @@ import pytest
 from tests.conftest import REPO_ROOT, run_cli, sigint_as_at_a_terminal
 from tests.e2e.conftest import executions_in_state, wait_for
 from tfxkit.dag.nodes import GATE_ID, RESOLVER_ID
+from tfxkit.lineage.runs import ABANDONED_AFTER_S
 
 pytestmark = pytest.mark.e2e
 
@@ -218,7 +219,7 @@ def test_runs_stopped_in_every_component_resume_and_never_leave_a_partial_model(
 
     ended = [last_seen(r) for r in runs if r["status"] not in ("incomplete", "abandoned")]
     expected = ["interrupted" if sig == signal.SIGINT else
-                "abandoned" if any(end > last_seen(run) + 60 for end in ended) else "incomplete"
+                "abandoned" if any(end > last_seen(run) + ABANDONED_AFTER_S for end in ended) else "incomplete"
                 for (_, sig, _), run in zip(CHAIN, reversed(stopped))]
     assert statuses == expected
     assert statuses[0] == "abandoned"  # the chain took minutes after its first stop

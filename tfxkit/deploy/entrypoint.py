@@ -9,7 +9,7 @@ tf_keras first, then TFX's entrypoint runs as `__main__` with the same arguments
 TFX's entrypoint imports the Evaluator's executor, and with it `tfx.components`'
 `__init__`: all sixteen components, KerasTuner and InfraValidator's clients among
 them, in every task. It is deferred as in `tfxkit run`
-(`tfxkit.modules.deferred_imports`), so a task imports the component it runs.
+(`tfxkit.modules.process_setup`), so a task imports the component it runs.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ TFX_ENTRYPOINT = "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_execut
 
 
 def main() -> None:
-    from tfxkit.modules.deferred_imports import defer_tfx_components
-    from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
+    from tfxkit.modules.process_setup import prepare_tfx_process
 
-    use_tf_keras_in_keras_tuner()
-    defer_tfx_components()
+    prepare_tfx_process()
     runpy.run_module(TFX_ENTRYPOINT, run_name="__main__", alter_sys=True)
 
 

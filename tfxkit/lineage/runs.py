@@ -15,6 +15,8 @@ from tfxkit.metadata import keys
 from tfxkit.metadata.runs import node_runs
 from tfxkit.metadata.store import Run, Store
 
+# A run left mid-way reads `abandoned` once a later run ended this many seconds after its last sign of life.
+ABANDONED_AFTER_S = 60
 STATES = {"COMPLETE": "complete", "CACHED": "cached", "FAILED": "failed", "RUNNING": "running",
           "NEW": "running", "CANCELED": "canceled"}
 
@@ -109,7 +111,7 @@ def list_runs(store: Store, pipeline: str, limit: int | None = None) -> list[Run
     for row in rows:
         if row.status == "incomplete":
             last_seen = datetime.datetime.fromisoformat(row.started).timestamp() + (row.seconds or 0)
-            later = [run_id for run_id, end in finished if end > last_seen + 60]
+            later = [run_id for run_id, end in finished if end > last_seen + ABANDONED_AFTER_S]
             if later:
                 row.status = "abandoned"
                 row.reason = f"stopped mid-run (killed?) and never resumed; run {later[-1]} finished after it"

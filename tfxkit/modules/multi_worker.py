@@ -25,8 +25,7 @@ import time
 
 from absl import logging
 
-from tfxkit.modules.deferred_imports import defer_tfx_components
-from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
+from tfxkit.modules.process_setup import prepare_tfx_process
 from tfxkit.modules.training_job import TrainingJob
 
 WORKER_LOG_LINES = 20  # of each worker's output, copied into the run's log
@@ -131,8 +130,7 @@ def tf_example_accessor():
 
 def worker_main(job_file: str, index: int) -> None:
     """One worker: the job under MultiWorkerMirroredStrategy; the chief (0) writes the Trainer's outputs."""
-    use_tf_keras_in_keras_tuner()  # before anything imports keras_tuner (tfx.components does)
-    defer_tfx_components()  # this worker needs none of tfx.components' sixteen components
+    prepare_tfx_process()  # before anything imports keras_tuner or tfx.components
     from tfxkit.modules.hardware import make_strategy, plan_hardware
     from tfxkit.modules.training_run import train_and_export
 

@@ -74,11 +74,9 @@ def run_spec(
     # Bound to the real stdout now: stdout is redirected to the log during the run.
     write = write or functools.partial(print, file=sys.stdout, flush=True)
     write(f"tfxkit: building pipeline '{spec.pipeline.name}' ({runner} runner), run {run_id}")
-    from tfxkit.modules.deferred_imports import defer_tfx_components
-    from tfxkit.modules.keras_setup import use_tf_keras_in_keras_tuner
+    from tfxkit.modules.process_setup import prepare_tfx_process
 
-    use_tf_keras_in_keras_tuner()
-    defer_tfx_components()
+    prepare_tfx_process()
     if spec.trainer.cpu_replicas:  # before any component initialises TensorFlow's devices in this process
         from tfxkit.modules.devices import split_cpu
 
