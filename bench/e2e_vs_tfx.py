@@ -9,7 +9,8 @@ It measures, each as the wall time of a fresh subprocess (imports included):
 1. TFX's reference example (tfx/examples/penguin/penguin_pipeline_local.py,
    create_pipeline + LocalDagRunner, module file penguin_utils_keras.py, the
    DirectRunner Beam args it ships), on a fresh pipeline root;
-2. `python -m tfxkit run SPEC --root ROOT` on a fresh root (nothing cached);
+2. `python -m tfxkit run SPEC --root ROOT` on a fresh root (nothing cached), three times, each on
+   its own fresh root (the median is reported);
 3. the same command again with nothing changed (the cached re-run);
 4. `python -m tfxkit validate SPEC` (median of 5).
 
@@ -68,6 +69,9 @@ TARGET_FIRST_S = 25.0
 TARGET_CACHED_RATIO = 0.25
 TARGET_VALIDATE_S = 0.5
 VALIDATE_REPEATS = 5
+# tfxkit's first run is taken on this many fresh roots and its median reported: on these shared cores one run of
+# the same code varied by 2-3 s (a component by 1-2 s), more than the gap to the target.
+FIRST_REPEATS = 3
 
 # Run inside a subprocess with the reference example's own code; prints the
 # evaluation it reached (read the way tfxkit reads its own, so both include that cost).
@@ -346,10 +350,20 @@ def main() -> int:
             logs / "reference-first.log", ref_dir, env, args.timeout)
         report_step(results["reference"])
 
-    print("\n[2/4] tfxkit run, fresh root (nothing cached) ...", flush=True)
+    first_repeats = 1 if args.smoke else FIRST_REPEATS
+    print(f"\n[2/4] tfxkit run x{first_repeats}, each on a fresh root (nothing cached) ...", flush=True)
     run_cmd = [*tfxkit, "run", str(spec), "--root", str(tfx_root)]
-    results["first"] = timed_run("tfxkit first", run_cmd, logs / "tfxkit-first.log", work, env, args.timeout)
-    report_step(results["first"])
+    firsts = []
+    for i in range(first_repeats):
+        root, log = (tfx_root, "tfxkit-first.log") if i == 0 else (tfx_root.with_name(f"root-{i + 1}"),
+                                                                   f"tfxkit-first-{i + 1}.log")
+        firsts.append(timed_run("tfxkit first", [*tfxkit, "run", str(spec), "--root", str(root)], logs / log, work,
+                                env, args.timeout))
+        report_step(firsts[-1])
+        if not firsts[-1].ok:
+            break
+    failed_first = [r for r in firsts if not r.ok]
+    results["first"] = failed_first[0] if failed_first else sorted(firsts, key=lambda r: r.seconds)[len(firsts) // 2]
 
     if results["first"].ok:
         print("\n[3/4] tfxkit run again, nothing changed (cached) ...", flush=True)
@@ -394,11 +408,14 @@ def main() -> int:
     if ref is not None:
         lines.append(f"{'reference TFX penguin (LocalDagRunner)':<40} {'first run':<11} {fmt_time(ref)}   "
                      f"{acc_text(ref)}")
-    line = f"{'tfxkit penguin':<40} {'first run':<11} {fmt_time(first)}"
+    label = "first run" if len(firsts) == 1 else f"first, median of {len(firsts)}"
+    line = f"{'tfxkit penguin':<40} {label:<11} {fmt_time(first)}"
     if ref is not None and ref.ok and first is not None and first.ok:
         line += (f"   ratio {first.seconds / ref.seconds:.3f}x reference  (target <= {TARGET_FIRST_RATIO}x "
                  f"and < {TARGET_FIRST_S:g} s)")
     line += f"   {acc_text(first)}"
+    if len(firsts) > 1:
+        line += f"   (runs: {', '.join(f'{r.seconds:.1f}' for r in firsts)} s)"
     lines.append(line)
     if cached is not None:
         line = f"{'tfxkit penguin':<40} {'cached run':<11} {fmt_time(cached)}"

@@ -10,9 +10,13 @@ SKIP = [f"--sdk_container_image={sdk_image()}"]
 PORTABLE = ["--runner=PortableRunner", "--job_endpoint=localhost:8099"]
 
 
-def test_local_runner_gets_no_beam_args_at_all():
-    """Empty args: in-process DirectRunner, and TFX builds no sdist."""
-    assert run_beam_args("local", [], []) == []
+def test_local_runner_gets_the_in_process_direct_runner_with_cloudpickle_and_skips_the_sdist():
+    assert run_beam_args("local", [], []) == ["--pickle_library=cloudpickle", *SKIP]
+
+
+def test_a_users_pickle_library_wins():
+    args = run_beam_args("local", ["--pickle_library=dill"], [])
+    assert args.index("--pickle_library=cloudpickle") < args.index("--pickle_library=dill")
 
 
 def test_beam_runner_uses_worker_processes_on_every_core_and_skips_the_sdist():

@@ -53,13 +53,19 @@ def sdk_image() -> str:
 def default_beam_args(runner: str) -> list[str]:
     """What a runner needs before the user's options.
 
-    Local: no Beam args at all. Beam's default is the in-process DirectRunner,
-    and with empty args TFX also skips its sdist. The beam runner uses every
-    core in worker processes.
+    Local: Beam's default runner, the in-process DirectRunner, with cloudpickle for
+    Beam's pickling of DoFns. On one process, Beam still pickles every DoFn into the
+    pipeline proto and unpickles, and pickles again, each one when it builds a stage's
+    bundle processor; tf.Transform's pipeline has a few hundred. dill (Beam 2.61's
+    default) pickles with Python's pure-Python pickler; cloudpickle with the C one.
+    Penguin's Transform took 3.5-4.3 s with cloudpickle against 4.0-5.2 s with dill,
+    five runs each alternating, and Beam made cloudpickle its default in 2.65. The
+    beam runner uses every core in worker processes, with Beam's default pickler.
+    A user's own `--pickle_library` comes later and wins.
     """
     if runner == "beam":
         return ["--direct_running_mode=multi_processing", "--direct_num_workers=0"]
-    return []
+    return ["--pickle_library=cloudpickle"]
 
 
 def run_beam_args(runner: str, spec_args: list[str], cli_args: list[str]) -> list[str]:
