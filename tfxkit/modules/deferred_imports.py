@@ -44,6 +44,8 @@ class _DeferredModule(types.ModuleType):
     """
 
     def __getattr__(self, name: str):
+        if name == "__path__" and "_tfxkit_path" not in self.__dict__:
+            raise AttributeError(name)  # asked by the import system of a module that is not a package
         with self.__dict__["_tfxkit_lock"]:  # one thread runs the code; another asking meanwhile waits for it
             if not self.__dict__.get("_tfxkit_ran"):
                 self.__dict__["_tfxkit_ran"] = True
