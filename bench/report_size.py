@@ -152,7 +152,7 @@ def main() -> None:
     print(f"  {'rest (DAG, lineage, tables)':<20} {(size - sum(sizes.values())) / 1e6:6.2f} MB")
     print(f"gather from the store  {collect_seconds:6.2f} s  (the real penguin run: provenance, diff, its files)")
     print(f"read stats + event files {read_seconds:6.2f} s")
-    print(f"render the page        {render_seconds:6.2f} s  ({render_cpu:.2f} s of CPU: matplotlib, one chart per "
+    print(f"render the page        {render_seconds:6.2f} s  ({render_cpu:.2f} s of CPU: one SVG chart per "
           f"feature; the machine is shared)")
     print(f"chromium: blank page   {blank_s:6.2f} s;  report {page_s:6.2f} s;  report - blank {page_s - blank_s:6.2f} s "
           f"(limit 2 s)  ratio {max(page_s - blank_s, 0) / 2:.2f}")
