@@ -191,3 +191,15 @@ def test_two_promotions_at_once_to_one_destination_get_distinct_versions(staged)
     versions = model_versions(staged.pipeline.store(), "penguin")
     assert [v.version for v in versions if v.status == "serving" and v.destination_name == "production"] == \
         [max(d.version for d in done)]
+
+
+def test_a_promotion_in_the_second_of_a_version_elsewhere_takes_a_number_no_version_has(staged):
+    """A version number names one version: `promote` and `rollback --to` take it. The copy's clock reads the
+    second the staging versions were written in (an injected clock; such seconds come with fast commands)."""
+    store = staged.pipeline.store()
+    newest = max(_version(staged.first), _version(staged.second))
+    done = promote(store, plan_promote(store, "penguin", str(staged.first.model_id), "production",
+                                       staged.destinations), clock=lambda: float(newest))
+    assert done.version == newest + 1
+    numbers = [v.version for v in model_versions(staged.pipeline.store(), "penguin")]
+    assert len(numbers) == len(set(numbers)) == 3

@@ -2,7 +2,9 @@
 
 A model server serves the highest version folder of the destination it polls,
 so serving a model there means writing its bytes as a new version above every
-one present. The copy is the atomic Pusher's (claim a version no other push
+one present; and above every version the pipeline recorded in any destination,
+so that a version number (which `promote` and `rollback --to` take) names one
+version only. The copy is the atomic Pusher's (claim a version no other push
 has, copy aside, check the digest, rename whole): a server never sees a
 half-written model, and two copies at once get two versions. The copy is then
 recorded as an execution of its own in a run of its own (Store.record_execution);
@@ -23,7 +25,7 @@ from typing import Any
 
 from tfxkit.components.atomic_pusher.versions import push_version
 from tfxkit.lineage.errors import LineageError
-from tfxkit.lineage.models import ModelVersion
+from tfxkit.lineage.models import ModelVersion, push_record, pushes
 from tfxkit.metadata.store import RecordedStep, Store
 
 # Builds the record of a copy once its version is known: (run id, version, folder, started, ended) -> the step.
@@ -80,7 +82,8 @@ def serve_copy(store: Store, plan: Any, step_of: StepOf, clock: Callable[[], flo
     `clock` and `copy` are the atomic push's (tests hold copies mid-way to run two at once).
     """
     started = clock()
-    above = max([int(n) for n in _listing(plan.destination) if n.isdigit()], default=0) + 1
+    recorded = [os.path.basename(push_record(p).folder.rstrip("/")) for p in pushes(store, plan.pipeline)]
+    above = max([int(n) for n in _listing(plan.destination) + recorded if n.isdigit()], default=0) + 1
     version = int(push_version(plan.source, plan.destination, clock=lambda: max(started, above), copy=copy))
     folder = os.path.join(plan.destination, str(version))
     run_id = time.strftime("%Y%m%d-%H%M%S-", time.localtime(started)) + secrets.token_hex(2)
