@@ -174,6 +174,13 @@ def _padded(low: float, high: float, share: float = 0.05) -> tuple[float, float]
     return low - pad, high + pad
 
 
+def _value_axis(values: list[float]) -> tuple[tuple[float, float], list[float], list[str]]:
+    """A metric's axis: its range (the values' padded), the ticks inside it and their labels."""
+    shown = _padded(min(values, default=0.0), max(values, default=1.0))
+    at = [v for v in ticks(*shown) if shown[0] <= v <= shown[1]]
+    return shown, at, [tick_label(v, at) for v in at]
+
+
 def feature_svg(feature: FeatureStats) -> str:
     """A small chart of one feature: a histogram per split (numbers) or the top values (strings)."""
     splits = list(feature.splits.items())
@@ -241,10 +248,7 @@ def curve_svg(metric: str, parts: dict[str, list[tuple[int, float]]], marks: dic
     parts = {part: [(e, v) for e, v in line if math.isfinite(v)] for part, line in parts.items()}  # a NaN loss: a gap
     points = [p for line in parts.values() for p in line]
     epochs = [e for e, _ in points] + [e for e in marks.values() if e]
-    values = [v for _, v in points]
-    y_range = _padded(min(values, default=0.0), max(values, default=1.0))
-    y_values = [v for v in ticks(*y_range) if y_range[0] <= v <= y_range[1]]
-    y_labels = [tick_label(v, y_values) for v in y_values]
+    y_range, y_values, y_labels = _value_axis([v for _, v in points])
     x_range = _padded(min(epochs, default=1), max(epochs, default=1))
     x_values = [v for v in ticks(*x_range, 10) if x_range[0] <= v <= x_range[1] and float(v).is_integer()]
     chart = _Chart(244.8, 144.0, x_range, y_range, left=_left_margin(y_labels, False),
@@ -276,10 +280,7 @@ def timeline_svg(metric: str, points: list[tuple[str, float | None, str, bool]])
     by a rollback), the serving one green and larger, rolled-back ones red, the versions a rollback wrote hollow."""
     shown = [(i, value, status, copied) for i, (_, value, status, copied) in enumerate(points)
              if value is not None and math.isfinite(value)]
-    values = [v for _, v, _, _ in shown]
-    y_range = _padded(min(values, default=0.0), max(values, default=1.0))
-    y_values = [v for v in ticks(*y_range) if y_range[0] <= v <= y_range[1]]
-    y_labels = [tick_label(v, y_values) for v in y_values]
+    y_range, y_values, y_labels = _value_axis([v for _, v, _, _ in shown])
     x_labels = [_short(label, 8) for label, *_ in points]
     below = TICK + max((len(text) for text in x_labels), default=1) * CHAR * 0.72 + 2.5 * FONT + 6
     chart = _Chart(244.8, 144.0 + below - (TICK + 2 * FONT + 6), _padded(0, max(len(points) - 1, 0)), y_range,
@@ -289,8 +290,7 @@ def timeline_svg(metric: str, points: list[tuple[str, float | None, str, bool]])
         edge = {"serving": "#31a354", "rolled_back": _MARK_FIRST}.get(status, _color(0))
         chart.dot(chart.x(i), chart.y(value), 2.5 if status == "serving" else 1.75, edge, "white" if copied else edge)
     chart.title(metric)
-    chart.x_axis(list(range(len(points))), x_labels, rotated=True)
-    chart.text((chart.x0 + chart.x1) / 2, chart.height - 2, "version (oldest first)")
+    chart.x_axis(list(range(len(points))), x_labels, "version (oldest first)", rotated=True)
     chart.y_axis(y_values, y_labels)
     return chart.svg()
 
