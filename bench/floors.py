@@ -74,7 +74,7 @@ from scale import SPEC, child_env, generate, run_one, split_contents  # noqa: E4
 from tensorflow_data_validation.statistics import stats_impl  # noqa: E402
 from tensorflow_metadata.proto.v0 import schema_pb2  # noqa: E402
 from tfx_bsl.coders import example_coder  # noqa: E402
-from trainer_throughput import data_accessor, measure_keras  # noqa: E402
+from trainer_throughput import measure_keras  # noqa: E402
 
 from tfxkit.components.csv_example_gen.executor import encode_sorted  # noqa: E402
 from tfxkit.config.load import load_spec  # noqa: E402
@@ -257,10 +257,9 @@ def transform_floor(examples: Path, transform_graph: Path, features: dict[str, d
 def trainer_inputs(transformed: Path, transform_graph: Path, label: str):
     """The run's transformed train and eval splits as numpy arrays (read before the Trainer floor's clock)."""
     tft_output = tft.TFTransformOutput(str(transform_graph))
-    accessor = data_accessor(str(transformed))
     label_key = f"{label}_xf"
-    loaded = [load_in_memory([str(transformed / f"Split-{split}" / "*")], accessor, tft_output, label_key,
-                             max_bytes=1 << 40) for split in SPLITS]
+    loaded = [load_in_memory([str(transformed / f"Split-{split}" / "*")], tft_output, label_key, max_bytes=1 << 40)
+              for split in SPLITS]
     return tft_output, loaded[0], loaded[1]
 
 
