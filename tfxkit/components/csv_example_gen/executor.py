@@ -32,12 +32,12 @@ import csv
 import functools
 import itertools
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
-import tensorflow as tf
 from absl import logging
 from tfx import types
 from tfx.components.example_gen import base_example_gen_executor, utils, write_split
@@ -51,6 +51,7 @@ from tfx.utils import proto_utils
 from tfx_bsl.coders import csv_decoder, example_coder
 
 from tfxkit.components.direct_runner import on_direct_runner, worker_count
+from tfxkit.components.example_files import gzip_writer
 
 
 def _column_names(path: str, delimiter: str) -> list[str]:
@@ -156,16 +157,39 @@ def infer_column_types(rows: Iterator[list[bytes]], column_names: list[str]) -> 
                 inferrer.add_input({}, row)  # raises tfx_bsl's own error for the row
         for name, column in zip(column_names, zip(*cells)):
             highest = found.get(name)
-            if highest == csv_decoder.ColumnType.STRING:
-                continue
-            for value in set(column):
-                kind = csv_decoder._InferValueType(value)  # noqa: SLF001
-                if highest is None or kind > highest:
-                    highest = kind
-                    if kind == csv_decoder.ColumnType.STRING:
-                        break
-            found[name] = highest
+            if highest != csv_decoder.ColumnType.STRING:
+                kind = _highest_type(set(column))
+                found[name] = kind if highest is None or kind > highest else highest
     return inferrer.extract_output(found)
+
+
+# Plain decimal numbers, matched as a batch's distinct values joined by newlines, in one call. An INT has at most
+# 18 digits, so it is always inside int64's range; a FLOAT has a point, so int() refuses it and float() takes it.
+_INT = rb"-?\d{1,18}"
+_INTS = re.compile(_INT + rb"(?:\n" + _INT + rb")*")
+_NUMBER = rb"(?:" + _INT + rb"|-?\d+\.\d*|-?\.\d+)"
+_NUMBERS = re.compile(_NUMBER + rb"(?:\n" + _NUMBER + rb")*")
+
+
+def _highest_type(values: set[bytes]) -> csv_decoder.ColumnType:
+    """The highest of `_InferValueType` over the values: at once when all are plain decimal numbers (a numeric
+    column's usual batch, whose many distinct values cost one Python call and exception each), else value by
+    value until one is a STRING."""
+    values.discard(b"")
+    if not values:
+        return csv_decoder.ColumnType.UNKNOWN
+    joined = b"\n".join(values)
+    if joined.count(b"\n") == len(values) - 1:  # no value holds a newline of its own
+        if _INTS.fullmatch(joined):
+            return csv_decoder.ColumnType.INT
+        if _NUMBERS.fullmatch(joined):
+            return csv_decoder.ColumnType.FLOAT
+    highest = csv_decoder.ColumnType.UNKNOWN
+    for value in values:
+        highest = max(highest, csv_decoder._InferValueType(value))  # noqa: SLF001
+        if highest == csv_decoder.ColumnType.STRING:
+            break
+    return highest
 
 
 def _batched(items: Iterator[Any], size: int = 4096) -> Iterator[list[Any]]:
@@ -186,8 +210,7 @@ class _ShardedWriter:
     def __init__(self, folder: str, shards: int):
         fileio.makedirs(folder)
         name = write_split.DEFAULT_FILE_NAME
-        self._files = [tf.io.TFRecordWriter(os.path.join(folder, f"{name}-{i:05d}-of-{shards:05d}.gz"), "GZIP")
-                       for i in range(shards)]
+        self._files = [gzip_writer(os.path.join(folder, f"{name}-{i:05d}-of-{shards:05d}.gz")) for i in range(shards)]
         self._next = itertools.cycle(self._files)
 
     def write(self, record: bytes) -> None:

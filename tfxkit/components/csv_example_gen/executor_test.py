@@ -151,10 +151,13 @@ def test_a_split_has_a_file_per_direct_runner_worker_holding_tfx_s_examples(tmp_
 
 CELLS = [b"", b"0", b"-12", b"+7", b" 3 ", b"1_000", b"9223372036854775807", b"9223372036854775808",
          b"-9223372036854775809", b"0.5", b"1e5", b"-2.5E-3", b"nan", b"inf", b"-Infinity", b"1_0.5", b"x",
-         b"1,5", b"0x10", "é".encode(), b"12abc", b".", b"1.", b".5"]
+         b"1,5", b"0x10", "é".encode(), b"12abc", b".", b"1.", b".5",
+         # plain decimals, which are typed a batch at a time, beside what looks like them
+         b"7", b"-0", b"0042", b"-.25", b"3.14159", b"-17.0", b"123456789012345678", b"1234567890123456789",
+         b"12345678901234567890.5", b"1\n2", b"1.5\n2.5", b"\n", b"-", b"--1", b"1-", b"1..2", b"\xd9\xa3"]
 
 
-@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("seed", range(40))
 def test_column_types_are_tfx_bsl_s_inference(seed):
     """Random columns of awkward cells (ints out of int64's range, underscores, nan, blank rows), in batches
     smaller and larger than the inference's: the types tfx_bsl's ColumnTypeInferrer gives, row by row."""

@@ -29,7 +29,7 @@ from tfx_bsl.coders import example_coder
 from tfx_bsl.tfxio import tensor_representation_util
 from tfx_bsl.tfxio.tf_example_record import TFExampleRecord
 
-from tfxkit.components.example_files import BATCH, read_record_batches
+from tfxkit.components.example_files import BATCH, gzip_writer, read_record_batches
 
 
 class BatchedTFExampleRecord(TFExampleRecord):
@@ -113,7 +113,7 @@ class _EncodeBundleFn(beam.DoFn):
         if self._writer is None:
             fileio.makedirs(self._temp_dir)
             self._path = os.path.join(self._temp_dir, f"{uuid.uuid4().hex}.gz")
-            self._writer = tf.io.TFRecordWriter(self._path, "GZIP")
+            self._writer = gzip_writer(self._path)
         for example in self._encoder.encode(record_batch):
             self._writer.write(example)
 
@@ -128,7 +128,7 @@ def _name_shards(paths: list[str], split_dir: str, prefix: str, temp_dir: str) -
     if not paths:
         fileio.makedirs(temp_dir)
         paths = [os.path.join(temp_dir, "empty.gz")]
-        tf.io.TFRecordWriter(paths[0], "GZIP").close()
+        gzip_writer(paths[0]).close()
     named = []
     for i, path in enumerate(sorted(paths)):
         named.append(os.path.join(split_dir, f"{prefix}-{i:05d}-of-{len(paths):05d}.gz"))
