@@ -8,7 +8,6 @@ TFX's own decoder does; TFX's Beam sources instead make every example a Beam ele
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
 import tensorflow as tf
@@ -45,27 +44,11 @@ def why_not_batched(made: tfxio_module.TFXIO, files: list[str]) -> str | None:
 
 def read_record_batches(path: str, decoder: example_coder.ExamplesToRecordBatchDecoder,
                         raw_record_column_name: str | None = None, batch: int = BATCH) -> Iterator[pa.RecordBatch]:
-    """One gzipped TFRecord file of tf.Examples as RecordBatches, with the raw records as a column if named.
-
-    Decoding (tfx_bsl's C++, which lets go of the GIL) is 12 us an example and runs in a thread one
-    batch ahead of the caller, so that it overlaps what the caller does with the batch before:
-    tf.Transform's graph, TFDV's generators. The decoder is not thread-safe, and is only ever
-    called from that one thread while this generator runs.
-    """
+    """One gzipped TFRecord file of tf.Examples as RecordBatches, with the raw records as a column if named."""
     records = tf.data.TFRecordDataset(path, compression_type="GZIP").batch(batch)
-
-    def decode(examples: list[bytes]) -> pa.RecordBatch:
+    for chunk in records.as_numpy_iterator():
+        examples = chunk.tolist()
         decoded = decoder.DecodeBatch(examples)
         if raw_record_column_name is not None:
             decoded = record_based_tfxio.AppendRawRecordColumn(decoded, raw_record_column_name, examples)
-        return decoded
-
-    with ThreadPoolExecutor(1, thread_name_prefix="tfxkit-decode") as decoding:
-        ahead: Future | None = None
-        for chunk in records.as_numpy_iterator():
-            submitted = decoding.submit(decode, chunk.tolist())
-            if ahead is not None:
-                yield ahead.result()
-            ahead = submitted
-        if ahead is not None:
-            yield ahead.result()
+        yield decoded
