@@ -15,10 +15,7 @@ Setup (not timed):
    tfxkit's own `preprocessing_fn` (every feature `zscore`, the label as class
    ids): it writes the transform_fn/transformed metadata and the transformed
    examples as gzipped TFRecord tf.Examples, as the Transform component does;
-3. a `DataAccessor` built the way TFX's Trainer builds `fn_args.data_accessor`
-   (tfx/components/trainer/fn_args_utils.py) from an Examples artifact over
-   those files;
-4. the same transformed examples read back once into numpy arrays for the
+3. the same transformed examples read back once into numpy arrays for the
    plain Keras side.
 
 Timed, per repetition, interleaved (order alternating between repetitions):
@@ -85,10 +82,6 @@ import tensorflow_transform.beam as tft_beam  # noqa: E402
 import tf_keras as keras  # noqa: E402
 from absl import logging as absl_logging  # noqa: E402
 from tensorflow_transform.tf_metadata import schema_utils  # noqa: E402
-from tfx.components.trainer.fn_args_utils import DataAccessor  # noqa: E402
-from tfx.components.util import examples_utils, tfxio_utils  # noqa: E402
-from tfx.proto import example_gen_pb2  # noqa: E402
-from tfx.types import artifact_utils, standard_artifacts  # noqa: E402
 from tfx_bsl.coders import example_coder  # noqa: E402
 from tfx_bsl.public import tfxio  # noqa: E402
 
@@ -168,20 +161,6 @@ def run_transform(raw_pattern: str, transform_config: dict, work: Path) -> tuple
     return str(transform_dir), str(examples_dir / "*")
 
 
-def data_accessor(examples_uri: str) -> DataAccessor:
-    """fn_args.data_accessor as tfx.components.trainer.fn_args_utils.get_common_fn_args builds it."""
-    examples = standard_artifacts.Examples()
-    examples.uri = examples_uri
-    examples.split_names = artifact_utils.encode_split_names(["train"])
-    examples_utils.set_payload_format(examples, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
-    descriptors = ["Trainer"]
-    return DataAccessor(
-        tf_dataset_factory=tfxio_utils.get_tf_dataset_factory_from_artifact([examples], descriptors),
-        record_batch_factory=tfxio_utils.get_record_batch_factory_from_artifact([examples], descriptors),
-        data_view_decode_fn=tfxio_utils.get_data_view_decode_fn_from_artifact([examples], descriptors),
-    )
-
-
 class EpochClock(keras.callbacks.Callback):
     """Seconds from the end of the warm-up epoch to the end of the last one (the last callback in the list)."""
 
@@ -205,7 +184,7 @@ class EpochClock(keras.callbacks.Callback):
         return self.end - self.start
 
 
-def measure_tfxkit(files: str, accessor: DataAccessor, tft_output, config: dict, work: Path, rep: int,
+def measure_tfxkit(files: str, tft_output, config: dict, work: Path, rep: int,
                    warmup: int, n: int, plan: HardwarePlan | None = None) -> float:
     """run_fn's training path, timed after the warm-up epoch; returns examples per second.
 
@@ -219,7 +198,7 @@ def measure_tfxkit(files: str, accessor: DataAccessor, tft_output, config: dict,
     strategy = make_strategy(plan)
     batch_size = trainer["batch_size"] * strategy.num_replicas_in_sync
     started = time.monotonic()
-    data = fit_inputs([files], [files], accessor, tft_output, label_key, batch_size)
+    data = fit_inputs([files], [files], tft_output, label_key, batch_size)
     print(f"  tfxkit fit_inputs (parse into memory, once per Trainer run): {time.monotonic() - started:.1f} s"
           f"{f' [{plan.short()}]' if plan.replicas > 1 or plan.precision != 'float32' else ''}", flush=True)
     data.pop("validation_data")  # the Keras side runs without validation too
@@ -252,7 +231,7 @@ def with_batch(config: dict, batch_size: int) -> dict:
     return {**config, "trainer": {**config["trainer"], "batch_size": batch_size}}
 
 
-def measure_hardware(plans: list[HardwarePlan], files: str, accessor: DataAccessor, tft_output, config: dict,
+def measure_hardware(plans: list[HardwarePlan], files: str, tft_output, config: dict,
                      work: Path, repeats: int, warmup: int, n: int) -> dict[str, list[float]]:
     """{plan summary: examples per second per repetition}, interleaved, at the same global batch."""
     rates: dict[str, list[float]] = {plan.short(): [] for plan in plans}
@@ -261,7 +240,7 @@ def measure_hardware(plans: list[HardwarePlan], files: str, accessor: DataAccess
         for plan in plans if rep % 2 == 0 else plans[::-1]:
             keras.backend.clear_session()
             per_replica = with_batch(config, max(1, global_batch // plan.replicas))
-            rates[plan.short()].append(measure_tfxkit(files, accessor, tft_output, per_replica, work,
+            rates[plan.short()].append(measure_tfxkit(files, tft_output, per_replica, work,
                                                       100 + rep, warmup, n, plan))
         print(f"  rep {rep + 1}: " + "   ".join(f"{k} {v[-1]:,.0f}" for k, v in rates.items()) + "  (ex/s)",
               flush=True)
@@ -292,11 +271,11 @@ def measure_keras(x: dict, y: np.ndarray, tft_output, config: dict, warmup: int,
     return len(y) * trainer["epochs"] / clock.seconds
 
 
-def measure_input_only(files: str, accessor: DataAccessor, tft_output, config: dict) -> float:
+def measure_input_only(files: str, tft_output, config: dict) -> float:
     """tfxkit's make_dataset alone, consumed inside TensorFlow (Dataset.reduce, no Python per batch):
     two full passes after one warm-up pass, examples per second."""
     label_key = f"{config['label']}_xf"
-    dataset = make_dataset([files], accessor, tft_output, label_key, config["trainer"]["batch_size"], True)
+    dataset = make_dataset([files], tft_output, label_key, config["trainer"]["batch_size"], True)
 
     def count() -> int:
         return int(dataset.reduce(tf.constant(0, tf.int64),
@@ -349,10 +328,9 @@ def main() -> int:
           f"{time.perf_counter() - started:.1f} s (not timed below)")
 
     tft_output = tft.TFTransformOutput(transform_dir)
-    accessor = data_accessor(str(Path(files).parent.parent))
     label_key = f"{LABEL}_xf"
     # The same transformed examples, in memory, for plain Keras.
-    parts = list(make_dataset([files], accessor, tft_output, label_key, 4096, False).as_numpy_iterator())
+    parts = list(make_dataset([files], tft_output, label_key, 4096, False).as_numpy_iterator())
     x = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}
     y = np.concatenate([p[1] for p in parts])
     assert len(y) == args.examples, len(y)
@@ -371,19 +349,19 @@ def main() -> int:
         for side in order:
             keras.backend.clear_session()
             if side == "tfxkit":
-                rate = measure_tfxkit(files, accessor, tft_output, config, work, rep, args.warmup_epochs,
+                rate = measure_tfxkit(files, tft_output, config, work, rep, args.warmup_epochs,
                                       args.examples)
             else:
                 rate = measure_keras(x, y, tft_output, config, args.warmup_epochs, side)
             rates[side].append(rate)
-        rates["input"].append(measure_input_only(files, accessor, tft_output, config))
+        rates["input"].append(measure_input_only(files, tft_output, config))
         print(f"  rep {rep + 1} (order {', '.join(order)}): tfxkit {rates['tfxkit'][-1]:,.0f}   "
               f"keras numpy {rates['numpy'][-1]:,.0f}   keras tf.data {rates['tensors'][-1]:,.0f}   "
               f"tfxkit input alone {rates['input'][-1]:,.0f}  (ex/s)")
     keras.mixed_precision.set_global_policy("float32")
     print(f"bench: hardware rows ({args.devices}, {replicas} replicas, global batch {args.batch_size}):", flush=True)
     plans = hardware_plans(args.devices, replicas, gpus)
-    hardware = measure_hardware(plans, files, accessor, tft_output, config, work, args.repeats,
+    hardware = measure_hardware(plans, files, tft_output, config, work, args.repeats,
                                 args.warmup_epochs, args.examples)
 
     median = {side: statistics.median(values) for side, values in rates.items()}

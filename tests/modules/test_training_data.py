@@ -1,4 +1,5 @@
-"""The Trainer's in-memory load: the same arrays TFX's tf_dataset_factory gives, read in file order."""
+"""The Trainer's reading of Transform's examples: the same tensors TFX's tf_dataset_factory gives, in file order
+into memory, shuffled in batches when streamed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tfx.components.util import tfxio_utils
 from tfx.proto import example_gen_pb2
 from tfx_bsl.public import tfxio
 
-from tfxkit.modules.training_data import load_in_memory
+from tfxkit.modules.training_data import load_in_memory, make_dataset
 
 # Transform's transformed schema as tf.Transform writes it: scalars (shape {}), a fixed-size vector, each type.
 SCHEMA = """
@@ -114,3 +115,34 @@ def test_an_empty_split(tmp_path, transform_output):
     write(str(tmp_path / "empty.gz"), range(0))
     features, labels = load_in_memory([os.path.join(tmp_path, "*.gz")], transform_output, "y_xf")
     assert features == {} and labels.shape == (0,)
+
+
+def streamed(split: str, output: tft.TFTransformOutput, seed: int | None, batch_size: int = 128) -> list[tuple]:
+    return [(x, y) for x, y in make_dataset([split], output, "y_xf", batch_size, shuffle=True, seed=seed)
+            .as_numpy_iterator()]
+
+
+def test_streamed_batches_hold_every_row_once_shuffled_as_tfx_shuffles(split, transform_output):
+    batches = streamed(split, transform_output, seed=7)
+    rows = np.concatenate([x["row"] for x, _ in batches])
+    assert sorted(rows.tolist()) == list(range(9000))
+    assert rows.tolist() != list(range(9000))
+    assert [len(y) for _, y in batches[:-1]] == [128] * (len(batches) - 1)
+    theirs, their_labels = tfx_factory_arrays([split], transform_output)
+    order = np.argsort(rows)
+    for key in theirs:
+        ours = np.concatenate([x[key] for x, _ in batches])[order]
+        np.testing.assert_array_equal(ours, theirs[key][np.argsort(theirs["row"])], err_msg=key)
+    np.testing.assert_array_equal(np.concatenate([y for _, y in batches])[order], rows[order] % 2)
+
+
+def test_a_seed_repeats_the_streamed_order(split, transform_output):
+    first, again = (np.concatenate([x["row"] for x, _ in streamed(split, transform_output, seed=3)]) for _ in "12")
+    np.testing.assert_array_equal(first, again)
+    other = np.concatenate([x["row"] for x, _ in streamed(split, transform_output, seed=4)])
+    assert first.tolist() != other.tolist()
+
+
+def test_streaming_names_a_missing_label(split, transform_output):
+    with pytest.raises(ValueError, match="'tips_xf' is not among Transform's outputs"):
+        make_dataset([split], transform_output, "tips_xf", 128, shuffle=True)

@@ -114,20 +114,6 @@ def _tail(path: str) -> str:
         return "(no output)"
 
 
-def tf_example_accessor():
-    """A DataAccessor over Transform's transformed examples (tf.Examples), as TFX's Trainer builds one."""
-    from tfx.components.trainer.fn_args_utils import DataAccessor
-    from tfx.components.util import tfxio_utils
-    from tfx.proto import example_gen_pb2
-
-    def dataset_factory(files, options, schema):
-        return tfxio_utils.make_tfxio(file_pattern=files, telemetry_descriptors=["Trainer"], schema=schema,
-                                      payload_format=example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE
-                                      ).TensorFlowDataset(options)
-
-    return DataAccessor(tf_dataset_factory=dataset_factory, record_batch_factory=None, data_view_decode_fn=None)
-
-
 def worker_main(job_file: str, index: int) -> None:
     """One worker: the job under MultiWorkerMirroredStrategy; the chief (0) writes the Trainer's outputs."""
     prepare_tfx_process()  # before anything imports keras_tuner or tfx.components
@@ -142,7 +128,7 @@ def worker_main(job_file: str, index: int) -> None:
     strategy = make_strategy(plan)
     if index != 0:
         job = job.elsewhere(os.path.join(os.path.dirname(job_file), f"worker-{index}"))
-    train_and_export(job, tf_example_accessor(), plan, strategy)
+    train_and_export(job, plan, strategy)
     logging.info("tfxkit trainer: worker %d of %d done", index, trainer["workers"])
 
 

@@ -63,4 +63,4 @@ def run_fn(fn_args: FnArgs) -> None:
         return
     # First: with cpu_replicas the CPU is split before anything below initialises TensorFlow's devices.
     strategy = make_strategy(plan)
-    train_and_export(job, fn_args.data_accessor, plan, strategy)
+    train_and_export(job, plan, strategy)

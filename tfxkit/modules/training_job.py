@@ -1,4 +1,4 @@
-"""What one training needs besides its data accessor and strategy, as plain values.
+"""What one training needs besides its strategy, as plain values.
 
 The Trainer hands it to `training_run.train_and_export` in its own process, or
 as JSON to each worker process of `distribution: multi_worker`; so it imports
@@ -15,7 +15,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class TrainingJob:
-    """What a training needs besides the data accessor and the strategy: plain values, so a worker process
+    """What a training needs besides the strategy: plain values, so a worker process
     can be handed it as JSON."""
 
     config: dict[str, Any]  # custom_config with tuned values applied

@@ -18,7 +18,6 @@ import tensorflow as tf
 import tensorflow_transform as tft
 import tf_keras as keras
 from absl import logging
-from tfx.components.trainer.fn_args_utils import DataAccessor
 
 from tfxkit.modules import TRAINED_CONFIG
 from tfxkit.modules.callbacks import training_callbacks
@@ -50,8 +49,7 @@ def serving_signatures(model: keras.Model, tft_output: tft.TFTransformOutput, la
     return {"serving_default": serve, "transform_features": transform_features}
 
 
-def train_and_export(job: TrainingJob, accessor: DataAccessor, plan: HardwarePlan,
-                     strategy: tf.distribute.Strategy) -> None:
+def train_and_export(job: TrainingJob, plan: HardwarePlan, strategy: tf.distribute.Strategy) -> None:
     """Fit under `strategy` (made from `plan`, precision policy set), save the SavedModel and the trained config."""
     config, trainer = job.config, job.config["trainer"]
     label_key = f"{config['label']}_xf"
@@ -63,7 +61,7 @@ def train_and_export(job: TrainingJob, accessor: DataAccessor, plan: HardwarePla
                  trainer["batch_size"], strategy.num_replicas_in_sync)
     tft_output = tft.TFTransformOutput(job.transform_output)
 
-    data = fit_inputs(job.train_files, job.eval_files, accessor, tft_output, label_key, batch_size,
+    data = fit_inputs(job.train_files, job.eval_files, tft_output, label_key, batch_size,
                       seed=trainer.get("seed"))
 
     with strategy.scope():

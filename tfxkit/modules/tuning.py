@@ -90,7 +90,7 @@ def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
         kwargs["max_trials"] = tuning["max_trials"]
     tuner = TUNERS[tuning["algorithm"]](build, **kwargs)
     # trainer.batch_size is per replica, as in the Trainer.
-    data = fit_inputs(fn_args.train_files, fn_args.eval_files, fn_args.data_accessor, tft_output, label_key,
+    data = fit_inputs(fn_args.train_files, fn_args.eval_files, tft_output, label_key,
                       trainer["batch_size"] * strategy.num_replicas_in_sync, seed=seed)
     import tf_keras  # the Keras KerasTuner was set to use (use_tf_keras_in_keras_tuner)
 
