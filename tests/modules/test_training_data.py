@@ -146,3 +146,20 @@ def test_a_seed_repeats_the_streamed_order(split, transform_output):
 def test_streaming_names_a_missing_label(split, transform_output):
     with pytest.raises(ValueError, match="'tips_xf' is not among Transform's outputs"):
         make_dataset([split], transform_output, "tips_xf", 128, shuffle=True)
+
+
+def test_keras_fits_on_the_streamed_splits(split, transform_output):
+    """A split over the in-memory budget is streamed: fit_inputs' datasets train a Keras model as arrays would."""
+    import tf_keras as keras
+
+    from tfxkit.modules.training_data import fit_inputs
+
+    data = fit_inputs([split], [split], transform_output, "y_xf", batch_size=256, max_bytes=1, seed=1)
+    assert isinstance(data["x"], tf.data.Dataset) and "y" not in data
+    inputs = {"x_xf": keras.Input(shape=(), name="x_xf"), "v_xf": keras.Input(shape=(3,), name="v_xf")}
+    joined = keras.layers.Concatenate()([keras.layers.Reshape((1,))(inputs["x_xf"]), inputs["v_xf"]])
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(joined))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    history = model.fit(**data, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2 and len(history.history["val_loss"]) == 2
+    assert sum(len(y) for _, y in data["x"].as_numpy_iterator()) == 9000  # each epoch a whole pass
