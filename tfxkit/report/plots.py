@@ -175,7 +175,8 @@ def _padded(low: float, high: float, share: float = 0.05) -> tuple[float, float]
 
 
 def _value_axis(values: list[float]) -> tuple[tuple[float, float], list[float], list[str]]:
-    """A metric's axis: its range (the values' padded), the ticks inside it and their labels."""
+    """An axis over values (a metric's, a histogram's edges): its range (the values' padded), the ticks inside it
+    and their labels."""
     shown = _padded(min(values, default=0.0), max(values, default=1.0))
     at = [v for v in ticks(*shown) if shown[0] <= v <= shown[1]]
     return shown, at, [tick_label(v, at) for v in at]
@@ -198,8 +199,7 @@ def _histograms(splits: list) -> str:
     top = max((v for values in shares.values() for v in values), default=1.0) or 1.0
     y_values = ticks(0.0, top)
     y_labels = [tick_label(v, y_values) for v in y_values]
-    x_range = _padded(min(edges, default=0.0), max(edges, default=1.0))
-    x_values = [v for v in ticks(*x_range) if x_range[0] <= v <= x_range[1]]
+    x_range, x_values, x_labels = _value_axis(edges)
     chart = _Chart(187.2, 93.6, x_range, (0.0, max(top, y_values[-1]) * 1.02), left=_left_margin(y_labels, True),
                    bottom=TICK + FONT + 5, top=4)
     for i, split, bins in shown:
@@ -212,7 +212,7 @@ def _histograms(splits: list) -> str:
             chart.path(points, _color(i), width=0, fill=_color(i), opacity=0.35)
         else:
             chart.path(points, _color(i), 1.0)
-    chart.x_axis(x_values, [tick_label(v, x_values) for v in x_values])
+    chart.x_axis(x_values, x_labels)
     chart.y_axis(y_values, y_labels, "share")
     if len(splits) > 1:
         bars = [(chart.x(low), chart.y(share), chart.x(high) - chart.x(low), chart.y0 - chart.y(share))

@@ -33,7 +33,7 @@ import functools
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
@@ -158,7 +158,7 @@ def infer_column_types(rows: Iterator[list[bytes]], column_names: list[str]) -> 
         for name, column in zip(column_names, zip(*cells)):
             highest = found.get(name)
             if highest != csv_decoder.ColumnType.STRING:
-                kind = _highest_type(set(column))
+                kind = _highest_type(column)
                 found[name] = kind if highest is None or kind > highest else highest
     return inferrer.extract_output(found)
 
@@ -171,11 +171,11 @@ _NUMBER = rb"(?:" + _INT + rb"|-?\d+\.\d*|-?\.\d+)"
 _NUMBERS = re.compile(_NUMBER + rb"(?:\n" + _NUMBER + rb")*")
 
 
-def _highest_type(values: set[bytes]) -> csv_decoder.ColumnType:
-    """The highest of `_InferValueType` over the values: at once when all are plain decimal numbers (a numeric
-    column's usual batch, whose many distinct values cost one Python call and exception each), else value by
-    value until one is a STRING."""
-    values.discard(b"")
+def _highest_type(column: Iterable[bytes]) -> csv_decoder.ColumnType:
+    """The highest of `_InferValueType` over a batch's cells of a column: at once when all are plain decimal
+    numbers (a numeric column's usual batch, whose many distinct values cost one Python call and exception
+    each), else distinct value by distinct value until one is a STRING."""
+    values = set(column) - {b""}
     if not values:
         return csv_decoder.ColumnType.UNKNOWN
     joined = b"\n".join(values)
