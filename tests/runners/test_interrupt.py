@@ -76,3 +76,35 @@ except KeyboardInterrupt:
                            cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert child.stdout.strip() == "interrupted True", child.stdout + child.stderr
     assert "Traceback" not in child.stderr and "Exception ignored" not in child.stderr, child.stderr
+
+
+def _ctrl_c_turned_into(error: Exception) -> None:
+    """A library that catches the Ctrl-C and raises its own error, as Beam's DoFn runner does
+    (`_reraise_augmented`: RuntimeError("KeyboardInterrupt [while running 'step']"))."""
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+    except KeyboardInterrupt as exc:
+        raise error from exc
+
+
+@pytest.mark.parametrize("error", [RuntimeError("KeyboardInterrupt [while running 'Analyze']"),
+                                   ValueError("Traceback (most recent call last): ..."), OSError("closed")])
+def test_an_error_a_library_raises_for_the_ctrl_c_is_the_ctrl_c(error, caplog):
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(KeyboardInterrupt) as raised, caplog.at_level("INFO", logger="tfxkit"):
+            with interruptible():
+                _ctrl_c_turned_into(error)
+        assert raised.value.__cause__ is error
+        assert f"Ctrl-C ended the run as {type(error).__name__}" in caplog.text  # the run log keeps what was raised
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_an_error_without_ctrl_c_is_left_as_it_is():
+    error = RuntimeError("Transform failed")
+    with pytest.raises(RuntimeError) as raised:
+        with interruptible():
+            raise error
+    assert raised.value is error

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import logging
 import signal
 import sys
 import threading
@@ -28,6 +29,12 @@ def interruptible() -> Iterator[None]:
     "Exception ignored" with a traceback and the run goes on. So once Ctrl-C
     came, it is raised again every second until it has left the runner, and
     the ignored ones are not printed: the user reads one line, not a traceback.
+
+    Libraries also catch it and raise an error of their own in its place
+    (Beam's DoFn runner re-raises it as a RuntimeError naming the step, since a
+    KeyboardInterrupt has no message to extend). So whatever error leaves the
+    run after a Ctrl-C came is that Ctrl-C: it goes to the run log and is
+    raised again as KeyboardInterrupt.
     """
     pending, done = threading.Event(), threading.Event()
     unraisable = sys.unraisablehook
@@ -51,6 +58,11 @@ def interruptible() -> Iterator[None]:
     watcher.start()
     try:
         yield
+    except Exception as exc:
+        if not pending.is_set():
+            raise
+        logging.getLogger("tfxkit").info("Ctrl-C ended the run as %s", type(exc).__name__, exc_info=exc)
+        raise KeyboardInterrupt from exc
     finally:
         done.set()
         watcher.join()
