@@ -42,41 +42,55 @@ def test_without_ctrl_c_the_handler_is_restored():
     assert signal.getsignal(signal.SIGINT) is previous
 
 
-def test_a_ctrl_c_ignored_in_a_weakref_callback_prints_no_traceback():
-    """Python reports an exception raised in a weakref callback as 'Exception ignored ... Traceback' on stderr;
-    after Ctrl-C those are the repeats' own KeyboardInterrupts: the user reads tfxkit's one line, not that.
-    In a child process: pytest replaces the hook that prints them."""
-    script = """
-import gc, os, signal, sys, time, weakref
-from tests.conftest import REPO_ROOT
+CHILD = """
+import gc, logging, os, signal, sys, time, traceback, weakref
 from tfxkit.runners.interrupt import interruptible
+
+logging.basicConfig(filename=sys.argv[2], level=logging.INFO)  # the run log
+console = sys.stderr
 
 class Resource:
     pass
 
-hook = sys.unraisablehook
+def in_a_weakref_callback():  # Python prints 'Exception ignored ... Traceback' and the run goes on
+    resource = Resource()
+
+    def on_collect(_):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)
+
+    ref = weakref.ref(resource, on_collect)
+    del resource
+    gc.collect()
+
+def printed_by_a_library():  # as Beam's SDK worker prints the traceback of a failed bundle
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)
+    except KeyboardInterrupt:
+        traceback.print_exc()
+
 try:
     with interruptible():
-        resource = Resource()
-
-        def on_collect(_):  # a Ctrl-C that lands in a weakref callback, as TFX and Beam make many
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(0.5)
-
-        ref = weakref.ref(resource, on_collect)
-        del resource
-        gc.collect()
+        globals()[sys.argv[1]]()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:  # the repeat stops the run
             time.sleep(0.01)
 except KeyboardInterrupt:
-    print("interrupted", sys.unraisablehook is hook)  # the usual reporting is back once the run is over
+    print("interrupted", sys.stderr is console)  # the console is back once the run is over
 """
-    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                           cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+
+
+@pytest.mark.parametrize("where", ["in_a_weakref_callback", "printed_by_a_library"])
+def test_a_traceback_printed_after_ctrl_c_goes_to_the_run_log(where, tmp_path):
+    """After Ctrl-C the user reads tfxkit's one line, not the tracebacks of a run being torn down; the run log
+    keeps them. In a child process: pytest replaces stderr and the hook that prints ignored exceptions."""
+    log = tmp_path / "run.log"
+    child = subprocess.run([sys.executable, "-c", CHILD, where, str(log)], capture_output=True, text=True,
+                           timeout=60, cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert child.stdout.strip() == "interrupted True", child.stdout + child.stderr
     assert "Traceback" not in child.stderr and "Exception ignored" not in child.stderr, child.stderr
-
+    assert "KeyboardInterrupt" in log.read_text()
 
 def _ctrl_c_turned_into(error: Exception) -> None:
     """A library that catches the Ctrl-C and raises its own error, as Beam's DoFn runner does

@@ -16,35 +16,34 @@ import threading
 from typing import Iterator
 
 from tfxkit.metadata.store import Store
+from tfxkit.runners.logs import PrintToLog
 
 INTERRUPTED_ERROR = "interrupted (Ctrl-C)"  # the error recorded for an interrupted run
 
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """Make one Ctrl-C stop the run for sure.
+    """Make one Ctrl-C stop the run for sure, and leave the user one line to read.
 
     Python raises KeyboardInterrupt wherever the main thread is; when that is a
     finalizer or weakref callback (TFX and Beam make many), Python prints
     "Exception ignored" with a traceback and the run goes on. So once Ctrl-C
-    came, it is raised again every second until it has left the runner, and
-    the ignored ones are not printed: the user reads one line, not a traceback.
+    came, it is raised again every second until it has left the runner.
 
     Libraries also catch it and raise an error of their own in its place
     (Beam's DoFn runner re-raises it as a RuntimeError naming the step, since a
-    KeyboardInterrupt has no message to extend). So whatever error leaves the
-    run after a Ctrl-C came is that Ctrl-C: it goes to the run log and is
-    raised again as KeyboardInterrupt.
+    KeyboardInterrupt has no message to extend), or print its traceback. So
+    after a Ctrl-C, what the run prints to stderr goes to the run log, and
+    whatever error leaves the run is that Ctrl-C: logged, and raised again as
+    KeyboardInterrupt.
     """
     pending, done = threading.Event(), threading.Event()
-    unraisable = sys.unraisablehook
-
-    def quiet_ignored_interrupts(event) -> None:
-        if not (pending.is_set() and isinstance(event.exc_value, KeyboardInterrupt)):
-            unraisable(event)
+    console = sys.stderr
 
     def on_sigint(signum, frame):
-        pending.set()
+        if not pending.is_set():
+            pending.set()
+            sys.stderr = PrintToLog("stderr")
         raise KeyboardInterrupt
 
     def repeat() -> None:
@@ -53,7 +52,6 @@ def interruptible() -> Iterator[None]:
                 _thread.interrupt_main()
 
     previous = signal.signal(signal.SIGINT, on_sigint)
-    sys.unraisablehook = quiet_ignored_interrupts
     watcher = threading.Thread(target=repeat, name="tfxkit-ctrl-c", daemon=True)
     watcher.start()
     try:
@@ -66,7 +64,8 @@ def interruptible() -> Iterator[None]:
     finally:
         done.set()
         watcher.join()
-        sys.unraisablehook = unraisable
+        if pending.is_set():
+            sys.stderr = console
         # After a Ctrl-C, a repeat already on its way must not break the recording of where the run stopped.
         signal.signal(signal.SIGINT, (lambda *_: None) if pending.is_set() else previous)
 

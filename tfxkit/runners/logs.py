@@ -21,12 +21,16 @@ REDACTED = "***"
 
 
 class PrintToLog(io.TextIOBase):
-    """A stdout that sends printed lines to the log file (KerasTuner prints its trial summaries)."""
+    """A stdout (or stderr) that sends printed lines to the log file (KerasTuner prints its trial summaries)."""
+
+    def __init__(self, stream: str = "stdout"):
+        super().__init__()
+        self._log = logging.getLogger(stream)
 
     def write(self, text: str) -> int:
         for line in text.splitlines():
             if line.strip():
-                logging.getLogger("stdout").info(line)
+                self._log.info(line)
         return len(text)
 
 
