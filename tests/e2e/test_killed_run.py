@@ -45,15 +45,15 @@ DATA_NODES = ("CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValid
 
 HOLD = "held"  # the fault hook holds the node before its executor runs: wait for the file it writes
 # (node to stop, signal, what to wait for once MLMD has it RUNNING: HOLD, the fault hook's holds inside the Trainer
-# ("held epoch") and the Evaluator ("held evaluation"), a line of the run log the node writes
-# once its work is under way, or "mid-push")
+# ("held epoch"), tf.Transform's DoFn ("held in a DoFn") and the Evaluator ("held evaluation"), a line of the run log
+# the node writes once its work is under way, or "mid-push")
 CHAIN = [
     ("CsvExampleGen", signal.SIGKILL, HOLD),
     ("ImportSchemaGen", signal.SIGKILL, HOLD),
     ("StatisticsGen", signal.SIGKILL, HOLD),  # in process it takes a fraction of a second: no time to catch it
     ("ExampleValidator", signal.SIGKILL, HOLD),
     (GATE_ID, signal.SIGKILL, HOLD),
-    ("Transform", signal.SIGINT, "Executing pipeline using the default runner"),  # the analysis, in Beam
+    ("Transform", signal.SIGINT, "held in a DoFn"),  # the analysis, in Beam: Beam raises its own error for it
     ("Transform", signal.SIGKILL, "Executing pipeline using the default runner"),
     ("Trainer", signal.SIGKILL, "held epoch"),  # after epoch 5 at the earliest, EarlyStopping waiting
     (RESOLVER_ID, signal.SIGKILL, HOLD),
@@ -71,6 +71,7 @@ def _stop_while(root: Path, node: str, sig: int, wait: str, stderr_file: Path) -
     env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=FAULTS, TFXKIT_TEST_SLOW_PUSH="60",
                TFXKIT_TEST_HOLD=node if wait == HOLD else "", TFXKIT_TEST_HOLD_FILE=str(held),
                TFXKIT_TEST_HOLD_EPOCH="5" if wait == "held epoch" else "",
+               TFXKIT_TEST_HOLD_DOFN="1" if wait == "held in a DoFn" else "",
                TFXKIT_TEST_HOLD_EVALUATION="1" if wait == "held evaluation" else "")
     with open(stderr_file, "w") as err:
         proc = subprocess.Popen([sys.executable, "-m", "tfxkit", "run", SPEC, "--root", str(root), *QUICK],
@@ -83,7 +84,7 @@ def _stop_while(root: Path, node: str, sig: int, wait: str, stderr_file: Path) -
                 continue
             wait_for(lambda: executions_in_state(root, node) > before, f"{node} RUNNING in MLMD")
             log = next(iter(set((root / "logs").glob("run-*.log")) - logs_before))
-            if wait in (HOLD, "held epoch", "held evaluation"):
+            if wait in (HOLD, "held epoch", "held in a DoFn", "held evaluation"):
                 wait_for(held.exists, f"{node} held by the fault hook", timeout=600)
             elif wait == "mid-push":
                 wait_for(lambda: any((p / "model").exists() for p in (root / "serving").glob(".*.push")),

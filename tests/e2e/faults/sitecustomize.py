@@ -10,6 +10,9 @@ at a chosen moment:
   after which its EarlyStopping is waiting (an epoch or more without improvement), writes PATH and waits there: a
   kill then interrupts a training whose early-stopping and learning-rate-plateau counters are under way, with every
   epoch it finished logged and backed up.
+- TFXKIT_TEST_HOLD_DOFN=1 and TFXKIT_TEST_HOLD_FILE=PATH: Transform's analysis, in the first batch tf.Transform's
+  graph-running DoFn processes, writes PATH and waits there: a Ctrl-C then lands inside a Beam DoFn, whose runner
+  catches it and raises a RuntimeError of its own in its place.
 - TFXKIT_TEST_HOLD_EVALUATION=1 and TFXKIT_TEST_HOLD_FILE=PATH: the Evaluator's in-process path, once it has written
   its metrics file and before its validation result and blessing, writes PATH and waits there: a kill then leaves
   a partial evaluation behind."""
@@ -115,6 +118,20 @@ def _hold_trainer(module):
 
 if os.environ.get("TFXKIT_TEST_HOLD_EPOCH"):
     sys.meta_path.insert(0, _AfterImport("tfxkit.modules.callbacks", _hold_trainer))
+
+
+def _hold_dofn(module):
+    process = module._RunMetaGraphDoFn.process
+
+    def held(self, *args, **kwargs):
+        _hold_here("Transform in a Beam DoFn")
+        yield from process(self, *args, **kwargs)
+
+    module._RunMetaGraphDoFn.process = held
+
+
+if os.environ.get("TFXKIT_TEST_HOLD_DOFN"):
+    sys.meta_path.insert(0, _AfterImport("tensorflow_transform.beam.impl", _hold_dofn))
 
 
 def _hold_evaluation(module):
