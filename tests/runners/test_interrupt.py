@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tfxkit.runners.interrupt import interruptible
+from tfxkit.runners.interrupt import Interrupted, interruptible
 
 
 def test_a_ctrl_c_swallowed_by_a_finalizer_is_raised_again():
@@ -90,9 +90,10 @@ def test_a_traceback_printed_after_ctrl_c_goes_to_the_run_log(where, tmp_path):
                            timeout=60, cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert child.stdout.strip() == "interrupted True", child.stdout + child.stderr
     assert "Traceback" not in child.stderr and "Exception ignored" not in child.stderr, child.stderr
-    assert "KeyboardInterrupt" in log.read_text()
+    logged = log.read_text()
+    assert "INFO:stderr:Traceback (most recent call last):\n" in logged and "interrupt.Interrupted" in logged, logged
 
-def _ctrl_c_turned_into(error: Exception) -> None:
+def _ctrl_c_turned_into(error: BaseException) -> None:
     """A library that catches the Ctrl-C and raises its own error, as Beam's DoFn runner does
     (`_reraise_augmented`: RuntimeError("KeyboardInterrupt [while running 'step']"))."""
     try:
@@ -103,14 +104,17 @@ def _ctrl_c_turned_into(error: Exception) -> None:
 
 
 @pytest.mark.parametrize("error", [RuntimeError("KeyboardInterrupt [while running 'Analyze']"),
-                                   ValueError("Traceback (most recent call last): ..."), OSError("closed")])
+                                   ValueError("Traceback (most recent call last): ..."), OSError("closed"),
+                                   KeyboardInterrupt()])
 def test_an_error_a_library_raises_for_the_ctrl_c_is_the_ctrl_c(error, caplog):
     previous = signal.getsignal(signal.SIGINT)
     try:
-        with pytest.raises(KeyboardInterrupt) as raised, caplog.at_level("INFO", logger="tfxkit"):
+        before = time.time()
+        with pytest.raises(Interrupted) as raised, caplog.at_level("INFO", logger="tfxkit"):
             with interruptible():
                 _ctrl_c_turned_into(error)
         assert raised.value.__cause__ is error
+        assert before <= raised.value.at <= time.time()  # when the Ctrl-C came: what failed after it is canceled
         assert f"Ctrl-C ended the run as {type(error).__name__}" in caplog.text  # the run log keeps what was raised
     finally:
         signal.signal(signal.SIGINT, previous)

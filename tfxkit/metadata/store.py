@@ -193,8 +193,9 @@ class Store:
             return []
         return self._executions(self._store.get_executions_by_context(ctx.id), pipeline)
 
-    def cancel_running(self, run_id: str) -> int:
-        """Mark the run's RUNNING executions CANCELED (the run was interrupted and will not finish them).
+    def cancel_stopped(self, run_id: str, since_ms: int) -> int:
+        """Mark CANCELED the run's executions that were RUNNING, or that FAILED at `since_ms` (milliseconds
+        since the epoch, as MLMD's update times) or later: the run was interrupted then and will not finish them.
 
         Returns how many were marked. Only for a run this process owns: another process's running
         executions are alive, however old.
@@ -202,13 +203,15 @@ class Store:
         ctx = self._store.get_context_by_type_and_name(PIPELINE_RUN, run_id)
         if ctx is None:
             return 0
-        running = [e for e in self._store.get_executions_by_context(ctx.id)
-                   if e.last_known_state == metadata_store_pb2.Execution.RUNNING]
-        for execution in running:
-            execution.last_known_state = metadata_store_pb2.Execution.CANCELED
-        if running:
-            self._store.put_executions(running)
-        return len(running)
+        state = metadata_store_pb2.Execution
+        stopped = [e for e in self._store.get_executions_by_context(ctx.id)
+                   if e.last_known_state == state.RUNNING
+                   or (e.last_known_state == state.FAILED and e.last_update_time_since_epoch >= since_ms)]
+        for execution in stopped:
+            execution.last_known_state = state.CANCELED
+        if stopped:
+            self._store.put_executions(stopped)
+        return len(stopped)
 
     def executions(self, pipeline: str, ids: Iterable[int]) -> list[Execution]:
         """Executions of the pipeline's nodes by id (others are left out)."""

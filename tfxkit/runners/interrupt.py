@@ -13,12 +13,21 @@ import logging
 import signal
 import sys
 import threading
+import time
 from typing import Iterator
 
 from tfxkit.metadata.store import Store
 from tfxkit.runners.logs import PrintToLog
 
 INTERRUPTED_ERROR = "interrupted (Ctrl-C)"  # the error recorded for an interrupted run
+
+
+class Interrupted(KeyboardInterrupt):
+    """The Ctrl-C that stopped a run, and when it came (seconds since the epoch)."""
+
+    def __init__(self, at: float):
+        super().__init__()
+        self.at = at
 
 
 @contextlib.contextmanager
@@ -35,16 +44,18 @@ def interruptible() -> Iterator[None]:
     KeyboardInterrupt has no message to extend), or print its traceback. So
     after a Ctrl-C, what the run prints to stderr goes to the run log, and
     whatever error leaves the run is that Ctrl-C: logged, and raised again as
-    KeyboardInterrupt.
+    `Interrupted`, a KeyboardInterrupt that says when the Ctrl-C came.
     """
     pending, done = threading.Event(), threading.Event()
     console = sys.stderr
+    came: list[float] = []
 
     def on_sigint(signum, frame):
         if not pending.is_set():
+            came.append(time.time())
             pending.set()
             sys.stderr = PrintToLog("stderr")
-        raise KeyboardInterrupt
+        raise Interrupted(came[0])
 
     def repeat() -> None:
         while not done.wait(1.0):
@@ -56,21 +67,23 @@ def interruptible() -> Iterator[None]:
     watcher.start()
     try:
         yield
-    except Exception as exc:
-        if not pending.is_set():
+    except (Exception, KeyboardInterrupt) as exc:
+        if not pending.is_set() or isinstance(exc, Interrupted):
             raise
         logging.getLogger("tfxkit").info("Ctrl-C ended the run as %s", type(exc).__name__, exc_info=exc)
-        raise KeyboardInterrupt from exc
+        raise Interrupted(came[0]) from exc
     finally:
         done.set()
         watcher.join()
         if pending.is_set():
+            sys.stderr.flush()
             sys.stderr = console
         # After a Ctrl-C, a repeat already on its way must not break the recording of where the run stopped.
         signal.signal(signal.SIGINT, (lambda *_: None) if pending.is_set() else previous)
 
 
-def mark_canceled(store: Store, run_id: str) -> None:
-    """Close the executions the interrupted run left RUNNING: TFX never will, and an audit would
-    otherwise show them running forever."""
-    store.cancel_running(run_id)
+def mark_canceled(store: Store, run_id: str, ctrl_c: Interrupted) -> None:
+    """Close the executions the interrupted run stopped: those it left RUNNING (TFX never will, and an
+    audit would otherwise show them running forever), and those TFX marked FAILED after the Ctrl-C
+    came, which failed on the error a library raised for it."""
+    store.cancel_stopped(run_id, since_ms=int(ctrl_c.at * 1000))

@@ -21,17 +21,28 @@ REDACTED = "***"
 
 
 class PrintToLog(io.TextIOBase):
-    """A stdout (or stderr) that sends printed lines to the log file (KerasTuner prints its trial summaries)."""
+    """A stdout (or stderr) that sends printed lines to the log file (KerasTuner prints its trial summaries).
+
+    Writers send a line in pieces (Python's report of an ignored exception does), so a line is logged
+    when it ends, or when the writer flushes.
+    """
 
     def __init__(self, stream: str = "stdout"):
         super().__init__()
         self._log = logging.getLogger(stream)
+        self._line = ""
 
     def write(self, text: str) -> int:
-        for line in text.splitlines():
+        *lines, self._line = (self._line + text).split("\n")
+        for line in lines:
             if line.strip():
                 self._log.info(line)
         return len(text)
+
+    def flush(self) -> None:
+        line, self._line = self._line, ""
+        if line.strip():
+            self._log.info(line)
 
 
 class Redact(logging.Filter):

@@ -24,7 +24,7 @@ from tfxkit.metadata.connection import spec_connection_config
 from tfxkit.metadata.runs import node_runs
 from tfxkit.metadata.store import Store
 from tfxkit.runners.beam_options import run_beam_args
-from tfxkit.runners.interrupt import interruptible, mark_canceled
+from tfxkit.runners.interrupt import Interrupted, interruptible, mark_canceled
 from tfxkit.runners.launch import launch, new_run_id, prepare_process
 from tfxkit.runners.logs import logging_to, metadata_password
 from tfxkit.runners.notification import notify_run
@@ -120,8 +120,8 @@ def _read_run(store: Store, loaded: LoadedSpec, run_id: str, failure: BaseExcept
     ran = store.run(run_id) is not None
     report = RunReport(run_id=run_id if ran else None)
     if ran:
-        if isinstance(failure, KeyboardInterrupt):
-            mark_canceled(store, run_id)
+        if isinstance(failure, Interrupted):
+            mark_canceled(store, run_id, failure)
         report.nodes = node_runs(store, loaded.spec.pipeline.name, run_id)
     read_outcome(report, loaded, failure, current_node)
     if ran and report.kind is OutcomeKind.GATED:
