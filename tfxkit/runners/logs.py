@@ -105,11 +105,13 @@ def logging_to(path: str, progress: ProgressHandler, verbose: bool, secrets: lis
     for h in filtered:
         h.addFilter(redacting)
     # Libraries print too (KerasTuner's trial summaries): into the log, unless verbose.
-    printed = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(PrintToLog())
+    stdout = PrintToLog()
+    printed = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(stdout)
     try:
         with printed:
             yield
     finally:
+        stdout.flush()  # a last line printed without its end
         for h in filtered:
             h.removeFilter(redacting)
         for h in ours:
