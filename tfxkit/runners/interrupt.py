@@ -46,20 +46,19 @@ def interruptible() -> Iterator[None]:
     whatever error leaves the run is that Ctrl-C: logged, and raised again as
     `Interrupted`, a KeyboardInterrupt that says when the Ctrl-C came.
     """
-    pending, done = threading.Event(), threading.Event()
+    done = threading.Event()
     console = sys.stderr
-    came: list[float] = []
+    came: list[float] = []  # when the Ctrl-C came, once it has
 
     def on_sigint(signum, frame):
-        if not pending.is_set():
+        if not came:
             came.append(time.time())
-            pending.set()
             sys.stderr = PrintToLog("stderr")
         raise Interrupted(came[0])
 
     def repeat() -> None:
         while not done.wait(1.0):
-            if pending.is_set():
+            if came:
                 _thread.interrupt_main()
 
     previous = signal.signal(signal.SIGINT, on_sigint)
@@ -68,18 +67,18 @@ def interruptible() -> Iterator[None]:
     try:
         yield
     except (Exception, KeyboardInterrupt) as exc:
-        if not pending.is_set() or isinstance(exc, Interrupted):
+        if not came or isinstance(exc, Interrupted):
             raise
         logging.getLogger("tfxkit").info("Ctrl-C ended the run as %s", type(exc).__name__, exc_info=exc)
         raise Interrupted(came[0]) from exc
     finally:
         done.set()
         watcher.join()
-        if pending.is_set():
+        if came:
             sys.stderr.flush()
             sys.stderr = console
         # After a Ctrl-C, a repeat already on its way must not break the recording of where the run stopped.
-        signal.signal(signal.SIGINT, (lambda *_: None) if pending.is_set() else previous)
+        signal.signal(signal.SIGINT, (lambda *_: None) if came else previous)
 
 
 def mark_canceled(store: Store, run_id: str, ctrl_c: Interrupted) -> None:
